@@ -1,0 +1,224 @@
+/**
+ * Runs the Kling AI node through n8n's own execution engine (n8n-core's WorkflowExecute, which
+ * hands declarative nodes to its RoutingNode), the way n8n runs it in a workflow. Nothing of n8n is
+ * faked: only the parts a server would provide (stored credentials, hooks) are supplied here.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+if (!process.env.N8N_USER_FOLDER) {
+	// n8n-core writes its instance settings under $N8N_USER_FOLDER/.n8n: keep them out of $HOME.
+	process.env.N8N_USER_FOLDER = mkdtempSync(path.join(tmpdir(), 'kling-n8n-'));
+}
+
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	createDeferredPromise,
+	createRunExecutionData,
+	ICredentialsHelper,
+	NodeHelpers,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type ICredentialType,
+	type IExecuteWorkflowInfo,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IVersionedNodeType,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type ExecutionError,
+} from 'n8n-workflow';
+
+import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
+import { KlingAi } from '../../nodes/KlingAi/KlingAi.node';
+
+export const NODE_NAME = 'Kling AI';
+export const NODE_TYPE = 'n8n-nodes-kling.klingAi';
+
+export const klingNodeType = new KlingAi();
+export const klingCredentialType = new KlingAiApi();
+
+class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType | IVersionedNodeType> = { [NODE_TYPE]: klingNodeType };
+
+	getByName(type: string) {
+		return this.types[type];
+	}
+
+	getByNameAndVersion(type: string, version?: number): INodeType {
+		return NodeHelpers.getVersionedNodeType(this.types[type], version);
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+/** Stands in for n8n's stored, encrypted credentials; authentication is the credential type's own. */
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly data: ICredentialDataDecryptedObject) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(credentials: ICredentialDataDecryptedObject, typeName: string, requestOptions: IHttpRequestOptions) {
+		const type = this.type(typeName);
+		if (typeof type.authenticate !== 'function') throw new Error(`${typeName} has no authenticate function`);
+		return await type.authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials(_details: INodeCredentialsDetails, _type: string): Promise<ICredentials> {
+		throw new Error('not used by the engine for declarative nodes');
+	}
+
+	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, typeName: string) {
+		this.type(typeName);
+		// A copy each time, as n8n decrypts a fresh copy for every use.
+		return { ...this.data };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(typeName: string): INodeProperties[] {
+		return this.type(typeName).properties;
+	}
+
+	private type(typeName: string): ICredentialType {
+		if (typeName !== klingCredentialType.name) throw new Error(`Unknown credential type ${typeName}`);
+		return klingCredentialType;
+	}
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	credentials: ICredentialDataDecryptedObject;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+	executionId?: string;
+}
+
+export interface RunResult {
+	/** The node's output items (main output), empty when the node failed. */
+	items: INodeExecutionData[];
+	/** The workflow's error, when the node failed (and did not continue on fail). */
+	error?: ExecutionError;
+	run: IRun;
+	node: INode;
+}
+
+export interface RunHandle {
+	promise: Promise<RunResult>;
+	/** Cancels the execution, as the Stop button in the editor does. */
+	cancel(): void;
+}
+
+let executionCounter = 0;
+
+/** Starts the node with its input items; the promise settles when n8n's engine reports the run. */
+export function startKlingNode(options: RunOptions): RunHandle {
+	const node: INode = {
+		id: 'kling-node-id',
+		name: NODE_NAME,
+		type: NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: { klingAiApi: { id: 'cred-1', name: 'Kling AI account' } },
+		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const workflowData: IWorkflowBase = {
+		id: 'wf-kling-test',
+		name: 'Kling AI test',
+		active: false,
+		isArchived: false,
+		nodes: [node],
+		connections: {},
+		settings: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		activeVersionId: null,
+	};
+	const workflow = new Workflow({
+		id: workflowData.id,
+		name: workflowData.name,
+		nodes: workflowData.nodes,
+		connections: workflowData.connections,
+		active: false,
+		nodeTypes: new TestNodeTypes(),
+		settings: {},
+	});
+	const executionId = options.executionId ?? `test-exec-${++executionCounter}`;
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	const finished = createDeferredPromise<IRun>();
+	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+
+	const additionalData = {
+		credentialsHelper: new TestCredentialsHelper(options.credentials),
+		hooks,
+		executionId,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		variables: {},
+		executeWorkflow: async (_info: IExecuteWorkflowInfo) => {
+			throw new Error('sub-workflows are not used here');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('code runners are not used here');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [
+				{
+					node: workflow.getNode(NODE_NAME)!,
+					data: { main: [options.items ?? [{ json: {} }]] },
+					source: null,
+				},
+			],
+		},
+	});
+
+	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
+	const promise = (async (): Promise<RunResult> => {
+		await execution;
+		const run = await finished.promise;
+		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+		return {
+			items: taskData?.data?.main?.[0] ?? [],
+			error: run.data.resultData.error,
+			run,
+			node: workflow.getNode(NODE_NAME)!,
+		};
+	})();
+	return { promise, cancel: () => execution.cancel() };
+}
+
+export async function runKlingNode(options: RunOptions): Promise<RunResult> {
+	return await startKlingNode(options).promise;
+}
