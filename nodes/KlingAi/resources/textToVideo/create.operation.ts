@@ -197,7 +197,7 @@ export async function prepareCreateRequest(
 		const body = prepareCreateBody((requestOptions.body ?? {}) as IDataObject, model, klingModelFields(credentials));
 		return { ...requestOptions, body };
 	} catch (error) {
-		if (!(error instanceof KlingInputError)) throw error;
+		if (!(error instanceof KlingInputError)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: this.getItemIndex() });
 		const itemIndex = this.getItemIndex();
 		throw new NodeOperationError(this.getNode(), `${error.message} [item ${itemIndex}]`, {
 			description: `${error.fix} Nothing was sent to Kling.`,
