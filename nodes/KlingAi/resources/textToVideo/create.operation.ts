@@ -11,8 +11,19 @@ import { klingModelFields } from '../../../../credentials/KlingAiApi.credentials
 import type { OperationHandler } from '../../helpers/routing';
 import { simplifyTask } from '../../helpers/simplify';
 import { CFG_SCALE_DEFAULT, KlingInputError, prepareCreateBody } from '../../helpers/validate';
+import { downloadVideos } from '../../helpers/download';
+import {
+	KlingTaskFailedError,
+	KlingWaitTimeoutError,
+	MAX_WAIT_DEFAULT_S,
+	MAX_WAIT_LIMIT_S,
+	POLL_INTERVAL_DEFAULT_S,
+	POLL_INTERVAL_MIN_S,
+	waitForTask,
+} from '../../helpers/wait';
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models';
 import { CREDENTIAL_TYPE, klingRequest, type KlingTask } from '../../transport';
+import { downloadFields, simplifyField } from './shared';
 
 const fields: INodeProperties[] = [
 	{
@@ -137,13 +148,34 @@ const fields: INodeProperties[] = [
 		routing: { send: { type: 'body', property: 'camera_control.config' } },
 	},
 	{
-		displayName: 'Simplify',
-		name: 'simplify',
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to return a simplified version of the task (id, status, video URL, duration, dates) instead of the raw data',
+			'Whether to wait until the video is ready and return its URL. Off: return at once with the task ID, and fetch the video later with Get (or a callback).',
 	},
+	{
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollInterval',
+		type: 'number',
+		typeOptions: { minValue: POLL_INTERVAL_MIN_S },
+		default: POLL_INTERVAL_DEFAULT_S,
+		displayOptions: { show: { waitForCompletion: [true] } },
+		description: 'How often to ask Kling whether the video is ready',
+	},
+	{
+		displayName: 'Max Wait (Seconds)',
+		name: 'maxWait',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_WAIT_LIMIT_S },
+		default: MAX_WAIT_DEFAULT_S,
+		displayOptions: { show: { waitForCompletion: [true] } },
+		description:
+			'How long to wait before giving up with an error that names the task ID (the task keeps running at Kling). Busy times can take over 15 minutes.',
+	},
+	...downloadFields({ waitForCompletion: [true] }),
+	simplifyField,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -207,8 +239,38 @@ export async function prepareCreateRequest(
 }
 
 export const execute: OperationHandler = async function (requestData) {
-	const task = await klingRequest<KlingTask>(this, requestData.options as IHttpRequestOptions);
+	const requestOptions = requestData.options as IHttpRequestOptions;
+	const created = await klingRequest<KlingTask>(this, requestOptions);
 	const simplify = this.getNodeParameter('simplify', true) as boolean;
-	const item: INodeExecutionData = { json: simplify ? simplifyTask(task) : task };
+	const output = (task: KlingTask): INodeExecutionData => ({ json: simplify ? simplifyTask(task) : task });
+
+	if (!(this.getNodeParameter('waitForCompletion', true) as boolean)) return [output(created)];
+
+	const pollInterval = Math.max(POLL_INTERVAL_MIN_S, Number(this.getNodeParameter('pollInterval', POLL_INTERVAL_DEFAULT_S)));
+	const maxWait = Math.min(MAX_WAIT_LIMIT_S, Math.max(1, Number(this.getNodeParameter('maxWait', MAX_WAIT_DEFAULT_S))));
+	const waited = await waitForTask(this, created, {
+		pollIntervalMs: pollInterval * 1000,
+		maxWaitMs: maxWait * 1000,
+		requestOptions,
+	}).then(
+		(task) => ({ task, failure: undefined }),
+		(failure: Error) => ({ task: undefined, failure }),
+	);
+	if (waited.failure) {
+		const { failure } = waited;
+		// The task was created (and paid for): with Continue On Fail, keep its ID and last state in the item.
+		if ((failure instanceof KlingTaskFailedError || failure instanceof KlingWaitTimeoutError) && failure.task && this.continueOnFail()) {
+			const item = output(failure.task);
+			item.json.error = failure.message;
+			return [item];
+		}
+		throw failure;
+	}
+	const finished = waited.task;
+
+	const item = output(finished);
+	if (this.getNodeParameter('downloadVideo', false) as boolean) {
+		item.binary = await downloadVideos(this, finished, this.getNodeParameter('binaryPropertyName', 'data') as string);
+	}
 	return [item];
 };

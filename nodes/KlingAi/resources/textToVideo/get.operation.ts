@@ -1,9 +1,11 @@
-import type { IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import type { IHttpRequestOptions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { OperationHandler } from '../../helpers/routing';
 import { simplifyTask } from '../../helpers/simplify';
-import { klingRequest, type KlingTask, TEXT2VIDEO_PATH } from '../../transport';
+import { downloadVideos } from '../../helpers/download';
+import { getTask } from '../../helpers/wait';
+import { downloadFields, simplifyField } from './shared';
 
 const fields: INodeProperties[] = [
 	{
@@ -36,14 +38,8 @@ const fields: INodeProperties[] = [
 		description: 'The external task ID given to Create',
 		displayOptions: { show: { lookupBy: ['externalTaskId'] } },
 	},
-	{
-		displayName: 'Simplify',
-		name: 'simplify',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to return a simplified version of the task (id, status, video URL, duration, dates) instead of the raw data',
-	},
+	...downloadFields(),
+	simplifyField,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['get'] } }, fields);
@@ -58,10 +54,12 @@ export const execute: OperationHandler = async function (requestData) {
 			itemIndex,
 		});
 	}
-	const task = await klingRequest<KlingTask>(this, {
-		...(requestData.options as IHttpRequestOptions),
-		url: `${TEXT2VIDEO_PATH}/${encodeURIComponent(id)}`,
-	});
+	const task = await getTask(this, id, requestData.options as IHttpRequestOptions);
 	const simplify = this.getNodeParameter('simplify', true) as boolean;
-	return [{ json: simplify ? simplifyTask(task) : task }];
+	const item: INodeExecutionData = { json: simplify ? simplifyTask(task) : task };
+	// Only a succeeded task has a video; for any other status the item says where the task stands.
+	if (task.task_status === 'succeed' && (this.getNodeParameter('downloadVideo', false) as boolean)) {
+		item.binary = await downloadVideos(this, task, this.getNodeParameter('binaryPropertyName', 'data') as string);
+	}
+	return [item];
 };

@@ -4,6 +4,7 @@ import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 import type { OperationHandler } from '../../helpers/routing';
 import { simplifyTask } from '../../helpers/simplify';
 import { klingRequest, type KlingTask } from '../../transport';
+import { simplifyField } from './shared';
 
 /** Kling's bounds for listing: pageNum 1–1000, pageSize 1–500. */
 export const MAX_PAGE_NUM = 1000;
@@ -26,14 +27,7 @@ const fields: INodeProperties[] = [
 		description: 'Max number of results to return',
 		displayOptions: { show: { returnAll: [false] } },
 	},
-	{
-		displayName: 'Simplify',
-		name: 'simplify',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to return a simplified version of each task (id, status, video URL, duration, dates) instead of the raw data',
-	},
+	simplifyField,
 	{
 		displayName: 'Options',
 		name: 'options',
