@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 import { textToVideoDescription } from './resources/textToVideo';
+import * as create from './resources/textToVideo/create.operation';
 
 export class KlingAi implements INodeType {
 	description: INodeTypeDescription = {
@@ -31,5 +32,10 @@ export class KlingAi implements INodeType {
 			},
 			...textToVideoDescription,
 		],
+	};
+
+	// Operations n8n runs as code; every other operation is routed from the description above.
+	customOperations = {
+		textToVideo: { create: create.execute },
 	};
 }

@@ -15,6 +15,7 @@ if (!process.env.N8N_USER_FOLDER) {
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
 	createDeferredPromise,
+	sleep,
 	createRunExecutionData,
 	ICredentialsHelper,
 	NodeHelpers,
@@ -118,10 +119,14 @@ export interface RunOptions {
 export interface RunResult {
 	/** The node's output items (main output), empty when the node failed. */
 	items: INodeExecutionData[];
-	/** The workflow's error, when the node failed (and did not continue on fail). */
+	/** The workflow's error, when the node failed (and did not continue on fail). n8n stores it as a
+	 * plain copy of the thrown error: its `name` (e.g. NodeApiError) tells the class. */
 	error?: ExecutionError;
 	run: IRun;
 	node: INode;
+	/** When the node finished by the engine's record (for a cancelled run: when it gave up its work). */
+	nodeFinishedAt: number;
+	cancelled: boolean;
 }
 
 export interface RunHandle {
@@ -167,6 +172,8 @@ export function startKlingNode(options: RunOptions): RunHandle {
 	});
 	const executionId = options.executionId ?? `test-exec-${++executionCounter}`;
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
+	// The engine reports the run when it ends; a cancelled run is reported at once (status canceled).
+	let cancelled = false;
 	const finished = createDeferredPromise<IRun>();
 	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
 
@@ -206,17 +213,30 @@ export function startKlingNode(options: RunOptions): RunHandle {
 
 	const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
 	const promise = (async (): Promise<RunResult> => {
-		await execution;
 		const run = await finished.promise;
+		// For a cancelled run the engine reports nothing more, but it records the node's task in the
+		// run data once the node has returned or thrown: that is when the node really stopped.
+		while (cancelled && !runExecutionData.resultData.runData[NODE_NAME]?.[0]) {
+			await sleep(5);
+		}
 		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+		const nodeFinishedAt = taskData ? taskData.startTime + taskData.executionTime : Date.now();
 		return {
 			items: taskData?.data?.main?.[0] ?? [],
 			error: run.data.resultData.error,
 			run,
 			node: workflow.getNode(NODE_NAME)!,
+			nodeFinishedAt,
+			cancelled,
 		};
 	})();
-	return { promise, cancel: () => execution.cancel() };
+	return {
+		promise,
+		cancel: () => {
+			cancelled = true;
+			execution.cancel();
+		},
+	};
 }
 
 export async function runKlingNode(options: RunOptions): Promise<RunResult> {

@@ -1,7 +1,7 @@
-import type { IBinaryKeyData, IExecuteSingleFunctions, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
+import type { IBinaryKeyData, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { KlingTask } from '../transport';
+import type { KlingContext, KlingTask } from '../transport';
 
 export const VIDEO_MIME_TYPE = 'video/mp4';
 
@@ -21,9 +21,10 @@ export function videoFileName(task: KlingTask, index: number): string {
  * token is sent anywhere but to the API.
  */
 export async function downloadVideos(
-	ctx: IExecuteSingleFunctions,
+	ctx: KlingContext,
 	task: KlingTask,
 	binaryPropertyName: string,
+	itemIndex: number,
 ): Promise<IBinaryKeyData> {
 	const videos = task.task_result?.videos ?? [];
 	const binary: IBinaryKeyData = {};
@@ -41,7 +42,7 @@ export async function downloadVideos(
 				throw new NodeApiError(ctx.getNode(), { code: (error as { code?: string }).code ?? 'NETWORK' } as JsonObject, {
 					message: `Could not download the video of Kling task ${task.task_id}`,
 					description: `The download from ${new URL(video.url).host} failed before an answer (${(error as { code?: string }).code ?? error.name}). Run again, or use Get with Download Video later.`,
-					itemIndex: ctx.getItemIndex(),
+					itemIndex,
 				});
 			})) as IN8nHttpFullResponse;
 		// A readable stream (encoding: 'stream'); prepareBinaryData consumes it chunk by chunk.
@@ -53,7 +54,7 @@ export async function downloadVideos(
 				description:
 					'Kling deletes videos 30 days after creation, and its links can expire. Fetch the task again with Get (it returns a fresh URL) and download soon after it succeeds.',
 				httpCode: String(response.statusCode),
-				itemIndex: ctx.getItemIndex(),
+				itemIndex,
 			});
 		}
 		binary[videoPropertyName(binaryPropertyName, index)] = await ctx.helpers.prepareBinaryData(

@@ -1,7 +1,7 @@
-import type { IExecuteSingleFunctions, IHttpRequestOptions, JsonObject } from 'n8n-workflow';
+import type { IHttpRequestOptions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 
-import { klingRequest, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
+import { klingRequest, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
 
 export const POLL_INTERVAL_DEFAULT_S = 10;
 export const POLL_INTERVAL_MIN_S = 1;
@@ -11,77 +11,71 @@ export const MAX_WAIT_LIMIT_S = 7200;
 export interface WaitSettings {
 	pollIntervalMs: number;
 	maxWaitMs: number;
-	/** The request options n8n built for the operation (headers, timeout), reused for every poll. */
-	requestOptions: IHttpRequestOptions;
 }
 
-/** A task that ended as `failed` while the node waited for it. */
-export class KlingTaskFailedError extends NodeApiError {
-	task?: KlingTask;
+/** How a wait ended: the task's last state, and an error when it failed or Max Wait ran out. */
+export interface WaitOutcome {
+	task: KlingTask;
+	error?: NodeApiError | NodeOperationError;
 }
 
-/** A task still running when Max Wait ran out. */
-export class KlingWaitTimeoutError extends NodeOperationError {
-	task?: KlingTask;
-}
-
-export function getTask(ctx: IExecuteSingleFunctions, id: string, requestOptions: IHttpRequestOptions) {
-	return klingRequest<KlingTask>(ctx, {
-		...requestOptions,
-		method: 'GET',
-		url: `${TEXT2VIDEO_PATH}/${encodeURIComponent(id)}`,
-		body: undefined,
-		qs: {},
-	});
+export async function getTask(
+	ctx: KlingContext,
+	id: string,
+	itemIndex: number,
+	requestOptions: Partial<IHttpRequestOptions> = {},
+): Promise<KlingTask> {
+	return await klingRequest<KlingTask>(
+		ctx,
+		{ ...requestOptions, method: 'GET', url: `${TEXT2VIDEO_PATH}/${encodeURIComponent(id)}`, body: undefined, qs: {} },
+		itemIndex,
+	);
 }
 
 /**
  * Polls the task until it succeeds or fails. Polls keep a fixed cadence from the start (the time a
  * request takes is not added to the interval), so the result is seen at most one interval after
- * Kling has it. Each item waits in its own promise: n8n runs a routing node's items side by side,
- * and nothing here serialises them. A cancelled execution stops the wait at once.
+ * Kling has it. Each item waits in its own promise, side by side with the others. A cancelled
+ * execution stops the wait at once: the sleep and any request in flight are aborted.
  */
 export async function waitForTask(
-	ctx: IExecuteSingleFunctions,
+	ctx: KlingContext,
 	task: KlingTask,
-	{ pollIntervalMs, maxWaitMs, requestOptions }: WaitSettings,
-): Promise<KlingTask> {
+	itemIndex: number,
+	{ pollIntervalMs, maxWaitMs }: WaitSettings,
+): Promise<WaitOutcome> {
 	const signal = ctx.getExecutionCancelSignal();
 	const started = Date.now();
 	const deadline = started + maxWaitMs;
 	let current = task;
 	for (let poll = 1; ; poll++) {
-		if (current.task_status === 'succeed') return current;
-		if (current.task_status === 'failed') throw taskFailedError(ctx, current);
+		if (current.task_status === 'succeed') return { task: current };
+		if (current.task_status === 'failed') return { task: current, error: taskFailedError(ctx, current, itemIndex) };
 		const now = Date.now();
-		if (now >= deadline) throw waitTimeoutError(ctx, current, maxWaitMs);
+		if (now >= deadline) return { task: current, error: waitTimeoutError(ctx, current, maxWaitMs, itemIndex) };
 		const nextPollAt = Math.min(started + poll * pollIntervalMs, deadline);
 		await sleepWithAbort(Math.max(0, nextPollAt - now), signal);
-		current = await getTask(ctx, current.task_id, requestOptions);
+		current = await getTask(ctx, current.task_id, itemIndex);
 	}
 }
 
-function taskFailedError(ctx: IExecuteSingleFunctions, task: KlingTask) {
+function taskFailedError(ctx: KlingContext, task: KlingTask, itemIndex: number) {
 	const reason = task.task_status_msg?.trim() || 'Kling gave no reason';
-	const error = new KlingTaskFailedError(ctx.getNode(), { task_id: task.task_id, task_status: 'failed' } as JsonObject, {
+	return new NodeApiError(ctx.getNode(), { task_id: task.task_id, task_status: 'failed' } as JsonObject, {
 		message: `Kling task ${task.task_id} failed: ${reason}`,
 		description:
 			'The task ended as failed at Kling, so there is no video. Change the prompt or settings (the reason above says what to change) and create a new task.',
-		itemIndex: ctx.getItemIndex(),
+		itemIndex,
 	});
-	error.task = task;
-	return error;
 }
 
-function waitTimeoutError(ctx: IExecuteSingleFunctions, task: KlingTask, maxWaitMs: number) {
-	const error = new KlingWaitTimeoutError(
+function waitTimeoutError(ctx: KlingContext, task: KlingTask, maxWaitMs: number, itemIndex: number) {
+	return new NodeOperationError(
 		ctx.getNode(),
 		`Kling task ${task.task_id} is still ${task.task_status} after ${Math.round(maxWaitMs / 1000)} s of waiting`,
 		{
 			description: `The task keeps running at Kling and is not lost. Raise Max Wait (up to ${MAX_WAIT_LIMIT_S} s), or turn Wait for Completion off and fetch the video later with the Get operation and task ID ${task.task_id}.`,
-			itemIndex: ctx.getItemIndex(),
+			itemIndex,
 		},
 	);
-	error.task = task;
-	return error;
 }

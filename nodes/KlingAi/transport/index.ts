@@ -1,5 +1,6 @@
 import type {
 	IDataObject,
+	IExecuteFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -10,6 +11,9 @@ import { NodeApiError } from 'n8n-workflow';
 import { klingApiError } from './errors';
 
 export const CREDENTIAL_TYPE = 'klingAiApi';
+
+/** The node's `this`: a routed operation's (one item) or a custom operation's (all items). */
+export type KlingContext = IExecuteFunctions | IExecuteSingleFunctions;
 
 export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
 
@@ -54,11 +58,11 @@ const parseBody = (body: unknown): unknown => {
  * happened and how to fix it; none carries a key or a token.
  */
 export async function klingRequest<T = unknown>(
-	ctx: IExecuteSingleFunctions,
+	ctx: KlingContext,
 	options: IHttpRequestOptions,
+	itemIndex: number,
 ): Promise<T> {
 	const node = ctx.getNode();
-	const itemIndex = ctx.getItemIndex();
 	let response: IN8nHttpFullResponse;
 	try {
 		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
@@ -69,7 +73,7 @@ export async function klingRequest<T = unknown>(
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
 	} catch (error) {
-		throw networkError(ctx, error, options);
+		throw networkError(ctx, error, options, itemIndex);
 	}
 
 	const status = response.statusCode;
@@ -112,7 +116,7 @@ function findTransportCause(error: unknown): { code?: string; name?: string } | 
 	return undefined;
 }
 
-function networkError(ctx: IExecuteSingleFunctions, error: unknown, options: IHttpRequestOptions) {
+function networkError(ctx: KlingContext, error: unknown, options: IHttpRequestOptions, itemIndex: number) {
 	const cause = findTransportCause(error);
 	if (!cause) {
 		// Not a network failure (e.g. no credential selected): n8n's own error says it well and holds no secret.
@@ -121,7 +125,7 @@ function networkError(ctx: IExecuteSingleFunctions, error: unknown, options: IHt
 	const code = cause.code ?? 'NETWORK';
 	const failure = new KlingNetworkError(ctx.getNode(), { networkCode: code } as JsonObject, {
 		description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
-		itemIndex: ctx.getItemIndex(),
+		itemIndex,
 	});
 	// Set after construction: NodeApiError swaps messages that mention ECONNRESET & co. for generic ones.
 	failure.message = `The request to Kling got no answer (${code})`;

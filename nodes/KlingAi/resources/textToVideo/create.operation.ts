@@ -1,6 +1,6 @@
 import type {
 	IDataObject,
-	IExecuteSingleFunctions,
+	IExecuteFunctions,
 	IHttpRequestOptions,
 	INodeExecutionData,
 	INodeProperties,
@@ -8,13 +8,10 @@ import type {
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { klingModelFields } from '../../../../credentials/KlingAiApi.credentials';
-import type { OperationHandler } from '../../helpers/routing';
+import { downloadVideos } from '../../helpers/download';
 import { simplifyTask } from '../../helpers/simplify';
 import { CFG_SCALE_DEFAULT, KlingInputError, prepareCreateBody } from '../../helpers/validate';
-import { downloadVideos } from '../../helpers/download';
 import {
-	KlingTaskFailedError,
-	KlingWaitTimeoutError,
 	MAX_WAIT_DEFAULT_S,
 	MAX_WAIT_LIMIT_S,
 	POLL_INTERVAL_DEFAULT_S,
@@ -22,7 +19,7 @@ import {
 	waitForTask,
 } from '../../helpers/wait';
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models';
-import { CREDENTIAL_TYPE, klingRequest, type KlingTask } from '../../transport';
+import { CREDENTIAL_TYPE, klingRequest, type KlingTask, TEXT2VIDEO_PATH } from '../../transport';
 import { downloadFields, simplifyField } from './shared';
 
 const fields: INodeProperties[] = [
@@ -54,7 +51,6 @@ const fields: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. A red fox running through fresh snow at sunrise, cinematic',
 		description: 'What the video shows, at most 2,500 characters',
-		routing: { send: { type: 'body', property: 'prompt' } },
 	},
 	{
 		displayName: 'Mode',
@@ -66,7 +62,6 @@ const fields: INodeProperties[] = [
 		],
 		default: 'std',
 		displayOptions: { show: showFor.mode() },
-		routing: { send: { type: 'body', property: 'mode' } },
 	},
 	{
 		displayName: 'Duration',
@@ -77,7 +72,6 @@ const fields: INodeProperties[] = [
 			{ name: '10 Seconds', value: '10' },
 		],
 		default: '5',
-		routing: { send: { type: 'body', property: 'duration' } },
 	},
 	{
 		displayName: 'Aspect Ratio',
@@ -89,7 +83,6 @@ const fields: INodeProperties[] = [
 			{ name: '1:1 (Square)', value: '1:1' },
 		],
 		default: '16:9',
-		routing: { send: { type: 'body', property: 'aspect_ratio' } },
 	},
 	{
 		displayName: 'Sound',
@@ -99,7 +92,6 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: showFor.sound() },
 		description:
 			'Whether to generate sound with the video. Only Professional mode makes sound; in Standard mode the video is silent and this is not sent.',
-		routing: { send: { type: 'body', property: 'sound', value: '={{ $value ? "on" : "off" }}' } },
 	},
 	{
 		displayName: 'CFG Scale',
@@ -110,7 +102,6 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: showFor.cfgScale() },
 		description:
 			'How closely the video follows the prompt, from 0 (more creative) to 1 (closer to the prompt). V2 models do not take it.',
-		routing: { send: { type: 'body', property: 'cfg_scale' } },
 	},
 	{
 		displayName: 'Camera Control',
@@ -127,7 +118,6 @@ const fields: INodeProperties[] = [
 		default: 'none',
 		displayOptions: { show: showFor.cameraControl() },
 		description: 'Camera movement. Kling supports it only on Kling V1 in Standard mode with a 5 s duration.',
-		routing: { send: { type: 'body', property: 'camera_control.type' } },
 	},
 	{
 		displayName: 'Camera Movement',
@@ -145,7 +135,6 @@ const fields: INodeProperties[] = [
 			{ displayName: 'Vertical', name: 'vertical', type: 'number', typeOptions: { minValue: -10, maxValue: 10 }, default: 0, description: 'Move down (negative) or up (positive)' },
 			{ displayName: 'Zoom', name: 'zoom', type: 'number', typeOptions: { minValue: -10, maxValue: 10 }, default: 0, description: 'Zoom out (negative) or in (positive)' },
 		],
-		routing: { send: { type: 'body', property: 'camera_control.config' } },
 	},
 	{
 		displayName: 'Wait for Completion',
@@ -190,7 +179,6 @@ const fields: INodeProperties[] = [
 				default: '',
 				placeholder: 'e.g. https://example.com/webhook/kling',
 				description: 'Kling POSTs the task to this URL every time its status changes',
-				routing: { send: { type: 'body', property: 'callback_url' } },
 			},
 			{
 				displayName: 'External Task ID',
@@ -199,7 +187,6 @@ const fields: INodeProperties[] = [
 				default: '',
 				placeholder: 'e.g. order-1234-video',
 				description: 'Your own ID for the task, unique in the account. Get accepts it in place of the task ID.',
-				routing: { send: { type: 'body', property: 'external_task_id' } },
 			},
 			{
 				displayName: 'Negative Prompt',
@@ -209,7 +196,6 @@ const fields: INodeProperties[] = [
 				default: '',
 				placeholder: 'e.g. blur, watermark, text',
 				description: 'What the video should avoid, at most 2,500 characters',
-				routing: { send: { type: 'body', property: 'negative_prompt' } },
 			},
 		],
 	},
@@ -217,60 +203,132 @@ const fields: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['create'] } }, fields);
 
-/** preSend: checks the routed body against the model table and sets the model field(s) the credential asks for. */
-export async function prepareCreateRequest(
-	this: IExecuteSingleFunctions,
-	requestOptions: IHttpRequestOptions,
-): Promise<IHttpRequestOptions> {
-	const selected = String(this.getNodeParameter('model', DEFAULT_MODEL));
-	const model = selected === CUSTOM_MODEL ? String(this.getNodeParameter('customModel', '')) : selected;
-	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-	try {
-		const body = prepareCreateBody((requestOptions.body ?? {}) as IDataObject, model, klingModelFields(credentials));
-		return { ...requestOptions, body };
-	} catch (error) {
-		if (!(error instanceof KlingInputError)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: this.getItemIndex() });
-		const itemIndex = this.getItemIndex();
-		throw new NodeOperationError(this.getNode(), `${error.message} [item ${itemIndex}]`, {
-			description: `${error.fix} Nothing was sent to Kling.`,
-			itemIndex,
-		});
+/**
+ * The request body of one item, from the fields n8n shows for it. n8n drops hidden fields from the
+ * node's parameters before a run, so a field the model does not show is never read, never sent.
+ */
+function routedBody(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	// A hidden field is absent from the parameters: the null fallback marks it (undefined would throw).
+	const param = (name: string) => (ctx.getNodeParameter(name, itemIndex, null) as unknown) ?? undefined;
+	const body: IDataObject = {
+		prompt: param('prompt') as string,
+		mode: param('mode') as string | undefined,
+		duration: param('duration') as string | undefined,
+		aspect_ratio: param('aspectRatio') as string | undefined,
+		cfg_scale: param('cfgScale') as number | undefined,
+	};
+	const sound = param('sound');
+	if (sound !== undefined) body.sound = sound === true || sound === 'on' ? 'on' : 'off';
+	const cameraType = param('cameraControl');
+	if (cameraType !== undefined) {
+		body.camera_control = { type: cameraType, config: param('cameraMovement') as IDataObject | undefined };
 	}
+	const options = (param('options') ?? {}) as IDataObject;
+	body.negative_prompt = options.negativePrompt;
+	body.callback_url = options.callbackUrl;
+	body.external_task_id = options.externalTaskId;
+	for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
+	return body;
 }
 
-export const execute: OperationHandler = async function (requestData) {
-	const requestOptions = requestData.options as IHttpRequestOptions;
-	const created = await klingRequest<KlingTask>(this, requestOptions);
-	const simplify = this.getNodeParameter('simplify', true) as boolean;
-	const output = (task: KlingTask): INodeExecutionData => ({ json: simplify ? simplifyTask(task) : task });
+function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
+	const selected = String(ctx.getNodeParameter('model', itemIndex, DEFAULT_MODEL));
+	return selected === CUSTOM_MODEL ? String(ctx.getNodeParameter('customModel', itemIndex, '')) : selected;
+}
 
-	if (!(this.getNodeParameter('waitForCompletion', true) as boolean)) return [output(created)];
+type Prepared = { itemIndex: number; body?: IDataObject; error?: NodeOperationError };
 
-	const pollInterval = Math.max(POLL_INTERVAL_MIN_S, Number(this.getNodeParameter('pollInterval', POLL_INTERVAL_DEFAULT_S)));
-	const maxWait = Math.min(MAX_WAIT_LIMIT_S, Math.max(1, Number(this.getNodeParameter('maxWait', MAX_WAIT_DEFAULT_S))));
-	const waited = await waitForTask(this, created, {
+async function createOne(ctx: IExecuteFunctions, itemIndex: number, body: IDataObject): Promise<INodeExecutionData> {
+	const simplify = ctx.getNodeParameter('simplify', itemIndex, true) as boolean;
+	const output = (task: KlingTask): INodeExecutionData => ({
+		json: simplify ? simplifyTask(task) : task,
+		pairedItem: { item: itemIndex },
+	});
+	const request: IHttpRequestOptions = { method: 'POST', url: TEXT2VIDEO_PATH, body };
+	const created = await klingRequest<KlingTask>(ctx, request, itemIndex);
+	if (!(ctx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean)) return output(created);
+
+	const pollInterval = Math.max(
+		POLL_INTERVAL_MIN_S,
+		Number(ctx.getNodeParameter('pollInterval', itemIndex, POLL_INTERVAL_DEFAULT_S)),
+	);
+	const maxWait = Math.min(MAX_WAIT_LIMIT_S, Math.max(1, Number(ctx.getNodeParameter('maxWait', itemIndex, MAX_WAIT_DEFAULT_S))));
+	const { task, error } = await waitForTask(ctx, created, itemIndex, {
 		pollIntervalMs: pollInterval * 1000,
 		maxWaitMs: maxWait * 1000,
-		requestOptions,
-	}).then(
-		(task) => ({ task, failure: undefined }),
-		(failure: Error) => ({ task: undefined, failure }),
-	);
-	if (waited.failure) {
-		const { failure } = waited;
-		// The task was created (and paid for): with Continue On Fail, keep its ID and last state in the item.
-		if ((failure instanceof KlingTaskFailedError || failure instanceof KlingWaitTimeoutError) && failure.task && this.continueOnFail()) {
-			const item = output(failure.task);
-			item.json.error = failure.message;
-			return [item];
+	});
+	if (error) {
+		// The task exists (and is paid for): with Continue On Fail its ID and last state stay in the item.
+		if (ctx.continueOnFail()) {
+			const item = output(task);
+			item.json.error = error.message;
+			return item;
 		}
-		throw failure;
+		throw error;
 	}
-	const finished = waited.task;
+	const item = output(task);
+	if (ctx.getNodeParameter('downloadVideo', itemIndex, false) as boolean) {
+		const property = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+		item.binary = await downloadVideos(ctx, task, property, itemIndex);
+	}
+	return item;
+}
 
-	const item = output(finished);
-	if (this.getNodeParameter('downloadVideo', false) as boolean) {
-		item.binary = await downloadVideos(this, finished, this.getNodeParameter('binaryPropertyName', 'data') as string);
+/**
+ * Create runs as a custom operation of this declarative node: n8n gives custom operations the
+ * execution's cancel signal (routed operations do not get it in n8n 2.x), which a wait of many
+ * minutes needs. Every item is checked before anything is sent, then all items are created and
+ * awaited side by side.
+ */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const modelFields = klingModelFields(await this.getCredentials(CREDENTIAL_TYPE));
+
+	const prepared: Prepared[] = items.map((_, itemIndex) => {
+		try {
+			return { itemIndex, body: prepareCreateBody(routedBody(this, itemIndex), modelOf(this, itemIndex), modelFields) };
+		} catch (error) {
+			if (!(error instanceof KlingInputError)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			return {
+				itemIndex,
+				error: new NodeOperationError(this.getNode(), `${error.message} [item ${itemIndex}]`, {
+					description: `${error.fix} Nothing was sent to Kling.`,
+					itemIndex,
+				}),
+			};
+		}
+	});
+	// Bad input stops the run before any item is sent, so no paid task is created by a run that fails.
+	const invalid = prepared.find((entry) => entry.error);
+	if (invalid?.error && !this.continueOnFail()) throw invalid.error;
+
+	const settled = await Promise.allSettled(
+		prepared.map(async ({ itemIndex, body, error }) => {
+			if (error) throw error;
+			return await createOne(this, itemIndex, body!);
+		}),
+	);
+
+	const results: INodeExecutionData[] = [];
+	for (const [itemIndex, outcome] of settled.entries()) {
+		if (outcome.status === 'fulfilled') {
+			results.push(outcome.value);
+		} else if (this.continueOnFail()) {
+			results.push({ json: { error: (outcome.reason as Error).message }, pairedItem: { item: itemIndex } });
+		} else {
+			throw withCreatedTasks(outcome.reason as NodeOperationError, settled);
+		}
 	}
-	return [item];
-};
+	return [results];
+}
+
+/** A failing run still tells where the tasks it created (and paid for) are. */
+function withCreatedTasks(error: NodeOperationError, settled: Array<PromiseSettledResult<INodeExecutionData>>) {
+	const created = settled
+		.map((outcome) => (outcome.status === 'fulfilled' ? (outcome.value.json.task_id as string | undefined) : undefined))
+		.filter((id): id is string => typeof id === 'string');
+	if (created.length > 0) {
+		error.description = `${error.description ?? ''} The other items of this run created these tasks, which are not lost: ${created.join(', ')} (use Get with each ID).`.trim();
+	}
+	return error;
+}

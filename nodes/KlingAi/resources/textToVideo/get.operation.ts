@@ -45,21 +45,21 @@ const fields: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['get'] } }, fields);
 
 export const execute: OperationHandler = async function (requestData) {
+	const itemIndex = this.getItemIndex();
 	const lookupBy = this.getNodeParameter('lookupBy', 'taskId') as string;
 	const id = String(this.getNodeParameter(lookupBy === 'externalTaskId' ? 'externalTaskId' : 'taskId', '')).trim();
 	if (!id) {
-		const itemIndex = this.getItemIndex();
 		throw new NodeOperationError(this.getNode(), `The ${lookupBy === 'externalTaskId' ? 'external task ID' : 'task ID'} is empty [item ${itemIndex}]`, {
 			description: 'Enter the ID, or map it from the output of Create (e.g. {{ $json.task_id }}). Nothing was sent to Kling.',
 			itemIndex,
 		});
 	}
-	const task = await getTask(this, id, requestData.options as IHttpRequestOptions);
+	const task = await getTask(this, id, itemIndex, requestData.options as IHttpRequestOptions);
 	const simplify = this.getNodeParameter('simplify', true) as boolean;
 	const item: INodeExecutionData = { json: simplify ? simplifyTask(task) : task };
 	// Only a succeeded task has a video; for any other status the item says where the task stands.
 	if (task.task_status === 'succeed' && (this.getNodeParameter('downloadVideo', false) as boolean)) {
-		item.binary = await downloadVideos(this, task, this.getNodeParameter('binaryPropertyName', 'data') as string);
+		item.binary = await downloadVideos(this, task, this.getNodeParameter('binaryPropertyName', 'data') as string, itemIndex);
 	}
 	return [item];
 };

@@ -63,10 +63,11 @@ export const execute: OperationHandler = async function (requestData) {
 
 	const tasks: KlingTask[] = [];
 	for (let pageNum = 1; pageNum <= MAX_PAGE_NUM && tasks.length < limit; pageNum++) {
-		const page = await klingRequest<KlingTask[]>(this, {
-			...(requestData.options as IHttpRequestOptions),
-			qs: { ...requestData.options.qs, pageNum, pageSize },
-		});
+		const page = await klingRequest<KlingTask[]>(
+			this,
+			{ ...(requestData.options as IHttpRequestOptions), qs: { ...requestData.options.qs, pageNum, pageSize } },
+			this.getItemIndex(),
+		);
 		if (!Array.isArray(page)) {
 			throw new NodeApiError(this.getNode(), {} as JsonObject, {
 				message: 'Kling answered the task list with something that is not a list',

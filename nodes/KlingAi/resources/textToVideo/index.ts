@@ -20,10 +20,7 @@ export const textToVideoDescription: INodeProperties[] = [
 				action: 'Create video from text',
 				description:
 					'Start a text-to-video task. Returns the task ID and status, or, when waiting, the finished video URL.',
-				routing: handledBy(create.execute, {
-					request: { method: 'POST', url: TEXT2VIDEO_PATH },
-					send: { preSend: [create.prepareCreateRequest] },
-				}),
+				// A custom operation (see create.operation.ts): it waits, so it needs the cancel signal.
 			},
 			{
 				name: 'Get',
