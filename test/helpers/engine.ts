@@ -40,7 +40,8 @@ import {
 } from 'n8n-workflow';
 
 import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
-import { KlingAi } from '../../nodes/KlingAi/KlingAi.node';
+// The explicit .ts: without it tsx resolves KlingAi.node to the codex file KlingAi.node.json.
+import { KlingAi } from '../../nodes/KlingAi/KlingAi.node.ts';
 
 export const NODE_NAME = 'Kling AI';
 export const NODE_TYPE = 'n8n-nodes-kling.klingAi';
