@@ -1,7 +1,7 @@
 import type { IHttpRequestOptions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 
-import { klingRequest, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
+import { klingRequest, sendOnce, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
 
 export const POLL_INTERVAL_DEFAULT_S = 10;
 export const POLL_INTERVAL_MIN_S = 1;
@@ -19,24 +19,27 @@ export interface WaitOutcome {
 	error?: NodeApiError | NodeOperationError;
 }
 
+/** The request that reads one task, by task ID or external task ID. */
+export function getTaskRequest(id: string, requestOptions: Partial<IHttpRequestOptions> = {}): IHttpRequestOptions {
+	return { ...requestOptions, method: 'GET', url: `${TEXT2VIDEO_PATH}/${encodeURIComponent(id)}`, body: undefined, qs: {} };
+}
+
 export async function getTask(
 	ctx: KlingContext,
 	id: string,
 	itemIndex: number,
 	requestOptions: Partial<IHttpRequestOptions> = {},
 ): Promise<KlingTask> {
-	return await klingRequest<KlingTask>(
-		ctx,
-		{ ...requestOptions, method: 'GET', url: `${TEXT2VIDEO_PATH}/${encodeURIComponent(id)}`, body: undefined, qs: {} },
-		itemIndex,
-	);
+	return await klingRequest<KlingTask>(ctx, getTaskRequest(id, requestOptions), itemIndex);
 }
 
 /**
  * Polls the task until it succeeds or fails. Polls keep a fixed cadence from the start (the time a
  * request takes is not added to the interval), so the result is seen at most one interval after
- * Kling has it. Each item waits in its own promise, side by side with the others. A cancelled
- * execution stops the wait at once: the sleep and any request in flight are aborted.
+ * Kling has it. A poll that fails in a way that can pass (rate limit, server error, dropped
+ * connection) is shrugged off: the next poll comes on the cadence, and a task that finished while
+ * the network was flaky is still delivered. Each item waits in its own promise, side by side with
+ * the others. A cancelled execution stops the wait at once.
  */
 export async function waitForTask(
 	ctx: KlingContext,
@@ -48,14 +51,27 @@ export async function waitForTask(
 	const started = Date.now();
 	const deadline = started + maxWaitMs;
 	let current = task;
+	let lastProblem: string | undefined;
+	let notBefore = 0;
 	for (let poll = 1; ; poll++) {
 		if (current.task_status === 'succeed') return { task: current };
 		if (current.task_status === 'failed') return { task: current, error: taskFailedError(ctx, current, itemIndex) };
 		const now = Date.now();
-		if (now >= deadline) return { task: current, error: waitTimeoutError(ctx, current, maxWaitMs, itemIndex) };
-		const nextPollAt = Math.min(started + poll * pollIntervalMs, deadline);
+		if (now >= deadline) {
+			return { task: current, error: waitTimeoutError(ctx, current, maxWaitMs, itemIndex, lastProblem) };
+		}
+		const nextPollAt = Math.min(Math.max(started + poll * pollIntervalMs, notBefore), deadline);
 		await sleepWithAbort(Math.max(0, nextPollAt - now), signal);
-		current = await getTask(ctx, current.task_id, itemIndex);
+		const attempt = await sendOnce<KlingTask>(ctx, getTaskRequest(current.task_id), itemIndex);
+		if (attempt.ok) {
+			current = attempt.data;
+			lastProblem = undefined;
+		} else if (attempt.retryable) {
+			lastProblem = attempt.error.message;
+			notBefore = Date.now() + (attempt.retryAfterMs ?? 0);
+		} else {
+			throw attempt.error;
+		}
 	}
 }
 
@@ -69,12 +85,19 @@ function taskFailedError(ctx: KlingContext, task: KlingTask, itemIndex: number) 
 	});
 }
 
-function waitTimeoutError(ctx: KlingContext, task: KlingTask, maxWaitMs: number, itemIndex: number) {
+function waitTimeoutError(
+	ctx: KlingContext,
+	task: KlingTask,
+	maxWaitMs: number,
+	itemIndex: number,
+	lastProblem?: string,
+) {
+	const problem = lastProblem ? ` The last poll failed: ${lastProblem}.` : '';
 	return new NodeOperationError(
 		ctx.getNode(),
 		`Kling task ${task.task_id} is still ${task.task_status} after ${Math.round(maxWaitMs / 1000)} s of waiting`,
 		{
-			description: `The task keeps running at Kling and is not lost. Raise Max Wait (up to ${MAX_WAIT_LIMIT_S} s), or turn Wait for Completion off and fetch the video later with the Get operation and task ID ${task.task_id}.`,
+			description: `The task keeps running at Kling and is not lost.${problem} Raise Max Wait (up to ${MAX_WAIT_LIMIT_S} s), or turn Wait for Completion off and fetch the video later with the Get operation and task ID ${task.task_id}.`,
 			itemIndex,
 		},
 	);

@@ -6,16 +6,16 @@ import type {
 	IN8nHttpFullResponse,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, sleepWithAbort } from 'n8n-workflow';
 
-import { klingApiError } from './errors';
+import { isRetryableKlingCode, klingApiError } from './errors';
 
 export const CREDENTIAL_TYPE = 'klingAiApi';
 
+export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
+
 /** The node's `this`: a routed operation's (one item) or a custom operation's (all items). */
 export type KlingContext = IExecuteFunctions | IExecuteSingleFunctions;
-
-export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
 
 export interface KlingTask extends IDataObject {
 	task_id: string;
@@ -27,10 +27,32 @@ export interface KlingTask extends IDataObject {
 	task_result?: { videos?: Array<{ id?: string; url: string; duration?: string; watermark_url?: string }> };
 }
 
-/** What a request that never got a usable answer looks like: a dropped connection, a time-out. */
-export class KlingNetworkError extends NodeApiError {
-	networkCode = 'NETWORK';
+/** How many times a request is tried, and how the waits between tries grow. */
+export interface RetryPolicy {
+	maxTries: number;
+	/** The first wait; each further wait doubles (plus jitter), up to maxDelayMs. At least 1 s. */
+	baseDelayMs: number;
+	maxDelayMs: number;
 }
+
+export const DEFAULT_MAX_TRIES = 8;
+export const DEFAULT_RETRY: RetryPolicy = { maxTries: DEFAULT_MAX_TRIES, baseDelayMs: 1000, maxDelayMs: 60_000 };
+
+/** One request's outcome. A failure says whether the same request can pass later, and whether it may have been carried out. */
+export type Attempt<T> =
+	| { ok: true; data: T }
+	| {
+			ok: false;
+			error: NodeApiError;
+			/** Kling's body code, when there was one. */
+			code?: number;
+			/** The same request may pass if sent again (rate/concurrency limits, server errors, network). */
+			retryable: boolean;
+			/** The request may have been carried out although no success came back (dropped connection, time-out, 5xxx). */
+			ambiguous: boolean;
+			/** The wait the server asked for (Retry-After), if any. */
+			retryAfterMs?: number;
+	  };
 
 const describeBody = (body: unknown): string => {
 	if (body === undefined || body === null || body === '') return 'an empty body';
@@ -52,16 +74,38 @@ const parseBody = (body: unknown): unknown => {
 	}
 };
 
+function retryAfterMs(headers: IN8nHttpFullResponse['headers'] | undefined): number | undefined {
+	const raw = headers?.['retry-after'];
+	const value = Array.isArray(raw) ? raw[0] : raw;
+	if (typeof value !== 'string' || value.trim() === '') return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	const date = Date.parse(value);
+	return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** The error (axios's, usually wrapped by n8n) that says why a request got no answer, if there is one. */
+function findTransportCause(error: unknown): { code?: string; name?: string } | undefined {
+	let current = error as { code?: unknown; name?: string; isAxiosError?: boolean; cause?: unknown } | undefined;
+	for (let depth = 0; current && depth < 5; depth++) {
+		if (current.name === 'AbortError' || current.name === 'CanceledError') return { code: 'ABORTED', name: current.name };
+		if (current.isAxiosError || (typeof current.code === 'string' && /^E[A-Z_]+$/.test(current.code))) {
+			return current as { code?: string; name?: string };
+		}
+		current = current.cause as typeof current;
+	}
+	return undefined;
+}
+
+/** Connection failures where the request never reached the server: safe to send again. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /**
  * Sends one request to the Kling API with the node's credential (a fresh token each time) and
- * returns the `data` of a successful answer. Every failure becomes a NodeApiError that says what
- * happened and how to fix it; none carries a key or a token.
+ * classifies the answer. Every failure carries a NodeApiError that says what happened and how to
+ * fix it; none carries a key or a token.
  */
-export async function klingRequest<T = unknown>(
-	ctx: KlingContext,
-	options: IHttpRequestOptions,
-	itemIndex: number,
-): Promise<T> {
+export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOptions, itemIndex: number): Promise<Attempt<T>> {
 	const node = ctx.getNode();
 	let response: IN8nHttpFullResponse;
 	try {
@@ -73,62 +117,122 @@ export async function klingRequest<T = unknown>(
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
 	} catch (error) {
-		throw networkError(ctx, error, options, itemIndex);
+		const cause = findTransportCause(error);
+		if (!cause) {
+			// Not a network failure (e.g. no credential selected): n8n's own error says it and holds no secret.
+			const plain = error as Error;
+			return {
+				ok: false,
+				retryable: false,
+				ambiguous: false,
+				error: new NodeApiError(node, { reason: 'request not sent' } as JsonObject, {
+					message: plain.message,
+					description: (plain as { description?: string }).description,
+					itemIndex,
+				}),
+			};
+		}
+		const code = cause.code ?? 'NETWORK';
+		const failure = new NodeApiError(node, { networkCode: code } as JsonObject, {
+			description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
+			itemIndex,
+		});
+		// Set after construction: NodeApiError swaps messages that mention ECONNRESET & co. for generic ones.
+		failure.message = `The request to Kling got no answer (${code})`;
+		return {
+			ok: false,
+			error: failure,
+			retryable: code !== 'ABORTED',
+			ambiguous: code !== 'ABORTED' && !NOT_SENT_CODES.has(code),
+		};
 	}
 
 	const status = response.statusCode;
 	const body = parseBody(response.body);
 	const isEnvelope = typeof body === 'object' && body !== null && !Array.isArray(body) && 'code' in body;
 	if (!isEnvelope) {
-		throw new NodeApiError(node, { httpStatus: status } as JsonObject, {
-			message: `Kling answered with ${describeBody(body)} (HTTP ${status})`,
-			description:
-				'Expected a JSON body with code, message and data. If the credential uses a custom URL, check the Base URL and Path Prefix: a proxy or gateway answered instead of the Kling API.',
-			httpCode: String(status),
-			itemIndex,
-		});
+		// A gateway's HTML error page or a reshaped body: a 5xx from a gateway may pass later, and may
+		// have reached Kling before it failed.
+		const gatewayFailure = status >= 500;
+		return {
+			ok: false,
+			retryable: gatewayFailure,
+			ambiguous: gatewayFailure,
+			retryAfterMs: retryAfterMs(response.headers),
+			error: new NodeApiError(node, { httpStatus: status } as JsonObject, {
+				message: `Kling answered with ${describeBody(body)} (HTTP ${status})`,
+				description:
+					'Expected a JSON body with code, message and data. If the credential uses a custom URL, check the Base URL and Path Prefix: a proxy or gateway answered instead of the Kling API.',
+				httpCode: String(status),
+				itemIndex,
+			}),
+		};
 	}
 	const envelope = body as { code: unknown; message?: string; request_id?: string; data?: unknown };
 	if (envelope.code !== 0 || status >= 400) {
-		throw klingApiError(node, status, envelope as { code?: number }, itemIndex);
+		const code = typeof envelope.code === 'number' ? envelope.code : undefined;
+		const retryable = code !== undefined && isRetryableKlingCode(code);
+		return {
+			ok: false,
+			code,
+			retryable,
+			// A server error may come after the work was done; a limit (1302/1303) means it was refused.
+			ambiguous: retryable && code! >= 5000,
+			retryAfterMs: retryAfterMs(response.headers),
+			error: klingApiError(node, status, envelope as { code?: number }, itemIndex),
+		};
 	}
 	if (envelope.data === undefined || envelope.data === null) {
-		throw new NodeApiError(node, { httpStatus: status } as JsonObject, {
-			message: 'Kling answered without data',
-			description: `Expected code, message and data; got ${describeBody(body)}. A proxy may reshape Kling's answers: check the credential's Base URL and Path Prefix.`,
-			httpCode: String(status),
-			itemIndex,
-		});
+		return {
+			ok: false,
+			retryable: false,
+			ambiguous: false,
+			error: new NodeApiError(node, { httpStatus: status } as JsonObject, {
+				message: 'Kling answered without data',
+				description: `Expected code, message and data; got ${describeBody(body)}. A proxy may reshape Kling's answers: check the credential's Base URL and Path Prefix.`,
+				httpCode: String(status),
+				itemIndex,
+			}),
+		};
 	}
-	return envelope.data as T;
+	return { ok: true, data: envelope.data as T };
 }
 
-/** The error (axios's, usually wrapped by n8n) that says why a request got no answer, if there is one. */
-function findTransportCause(error: unknown): { code?: string; name?: string } | undefined {
-	let current = error as { code?: unknown; name?: string; isAxiosError?: boolean; cause?: unknown } | undefined;
-	for (let depth = 0; current && depth < 5; depth++) {
-		if (current.isAxiosError || (typeof current.code === 'string' && /^E[A-Z_]+$/.test(current.code))) {
-			return current as { code?: string; name?: string };
-		}
-		if (current.name === 'AbortError' || current.name === 'CanceledError') return { code: 'ABORTED', name: current.name };
-		current = current.cause as typeof current;
-	}
-	return undefined;
+/** The wait before try number `tries + 1`: exponential with jitter, at least 1 s, or what the server asked. */
+export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: number): number {
+	const base = Math.max(1000, policy.baseDelayMs);
+	const exponential = Math.min(policy.maxDelayMs, base * 2 ** (tries - 1));
+	const jittered = exponential * (1 + Math.random() / 2);
+	return Math.max(Math.min(jittered, policy.maxDelayMs * 1.5), retryAfter ?? 0);
 }
 
-function networkError(ctx: KlingContext, error: unknown, options: IHttpRequestOptions, itemIndex: number) {
-	const cause = findTransportCause(error);
-	if (!cause) {
-		// Not a network failure (e.g. no credential selected): n8n's own error says it well and holds no secret.
-		return error as Error;
+export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: number, retryAfter?: number) {
+	await sleepWithAbort(backoffDelay(policy, tries, retryAfter), ctx.getExecutionCancelSignal());
+}
+
+/**
+ * Sends a request that is safe to repeat (a query), trying again while the failure can pass:
+ * Kling's rate and concurrency limits (1302, 1303), its server errors (5000–5002) and dropped
+ * connections. Failures that will not pass (keys, account, parameters, content) fail at once.
+ */
+export async function klingRequest<T = unknown>(
+	ctx: KlingContext,
+	options: IHttpRequestOptions,
+	itemIndex: number,
+	policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<T> {
+	for (let tries = 1; ; tries++) {
+		const attempt = await sendOnce<T>(ctx, options, itemIndex);
+		if (attempt.ok) return attempt.data;
+		if (!attempt.retryable || tries >= policy.maxTries) throw gaveUp(attempt.error, tries);
+		await backoff(ctx, policy, tries, attempt.retryAfterMs);
 	}
-	const code = cause.code ?? 'NETWORK';
-	const failure = new KlingNetworkError(ctx.getNode(), { networkCode: code } as JsonObject, {
-		description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
-		itemIndex,
-	});
-	// Set after construction: NodeApiError swaps messages that mention ECONNRESET & co. for generic ones.
-	failure.message = `The request to Kling got no answer (${code})`;
-	failure.networkCode = code;
-	return failure;
+}
+
+/** Says in the error how often the request was tried, when it was tried more than once. */
+export function gaveUp(error: NodeApiError, tries: number): NodeApiError {
+	if (tries > 1) {
+		error.description = `${error.description ?? ''} (The node tried ${tries} times; raise Max Tries to keep trying longer.)`.trim();
+	}
+	return error;
 }

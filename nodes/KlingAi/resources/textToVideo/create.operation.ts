@@ -5,7 +5,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, randomString, updateDisplayOptions } from 'n8n-workflow';
 
 import { klingModelFields } from '../../../../credentials/KlingAiApi.credentials';
 import { downloadVideos } from '../../helpers/download';
@@ -16,10 +16,21 @@ import {
 	MAX_WAIT_LIMIT_S,
 	POLL_INTERVAL_DEFAULT_S,
 	POLL_INTERVAL_MIN_S,
+	getTaskRequest,
 	waitForTask,
 } from '../../helpers/wait';
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models';
-import { CREDENTIAL_TYPE, klingRequest, type KlingTask, TEXT2VIDEO_PATH } from '../../transport';
+import {
+	backoff,
+	CREDENTIAL_TYPE,
+	DEFAULT_MAX_TRIES,
+	DEFAULT_RETRY,
+	gaveUp,
+	type KlingTask,
+	type RetryPolicy,
+	sendOnce,
+	TEXT2VIDEO_PATH,
+} from '../../transport';
 import { downloadFields, simplifyField } from './shared';
 
 const fields: INodeProperties[] = [
@@ -186,7 +197,17 @@ const fields: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. order-1234-video',
-				description: 'Your own ID for the task, unique in the account. Get accepts it in place of the task ID.',
+				description:
+					'Your own ID for the task, unique in the account; Get accepts it in place of the task ID. Left empty, the node makes one per item and run (n8n-…), which lets it retry a Create safely.',
+			},
+			{
+				displayName: 'Max Tries',
+				name: 'maxTries',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 30 },
+				default: DEFAULT_MAX_TRIES,
+				description:
+					'How many times to send a request that failed in a way that can pass (Kling\'s rate or concurrency limit, a server error, a dropped connection), waiting longer each time. Other errors fail at once.',
 			},
 			{
 				displayName: 'Negative Prompt',
@@ -238,14 +259,50 @@ function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
 
 type Prepared = { itemIndex: number; body?: IDataObject; error?: NodeOperationError };
 
+/**
+ * Creates the task at most once. Limits (1302, 1303) refused the request, so it is simply sent
+ * again after a wait. After an ambiguous failure (dropped connection, time-out, 5xxx) the task may
+ * exist: the node looks it up by its external task ID first, carries on with it if it is there,
+ * and sends the Create again only if it is not.
+ */
+async function createTask(ctx: IExecuteFunctions, body: IDataObject, itemIndex: number, policy: RetryPolicy): Promise<KlingTask> {
+	const create: IHttpRequestOptions = { method: 'POST', url: TEXT2VIDEO_PATH, body };
+	const lookup = getTaskRequest(String(body.external_task_id));
+	let mayExist = false;
+	for (let tries = 1; ; tries++) {
+		if (mayExist) {
+			const found = await sendOnce<KlingTask>(ctx, lookup, itemIndex);
+			if (found.ok) return found.data;
+			if (found.code === 1203) {
+				mayExist = false; // Not there: the earlier Create did not land, send it again.
+			} else {
+				if (!found.retryable || tries >= policy.maxTries) throw gaveUp(found.error, tries);
+				await backoff(ctx, policy, tries, found.retryAfterMs);
+				continue;
+			}
+		}
+		const sent = await sendOnce<KlingTask>(ctx, create, itemIndex);
+		if (sent.ok) return sent.data;
+		if (sent.code === 1201 && tries > 1) {
+			// A duplicate external task ID on a re-send: the earlier Create landed after all.
+			const found = await sendOnce<KlingTask>(ctx, lookup, itemIndex);
+			if (found.ok) return found.data;
+		}
+		if (!sent.retryable || tries >= policy.maxTries) throw gaveUp(sent.error, tries);
+		mayExist = sent.ambiguous;
+		await backoff(ctx, policy, tries, sent.retryAfterMs);
+	}
+}
+
 async function createOne(ctx: IExecuteFunctions, itemIndex: number, body: IDataObject): Promise<INodeExecutionData> {
 	const simplify = ctx.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const output = (task: KlingTask): INodeExecutionData => ({
 		json: simplify ? simplifyTask(task) : task,
 		pairedItem: { item: itemIndex },
 	});
-	const request: IHttpRequestOptions = { method: 'POST', url: TEXT2VIDEO_PATH, body };
-	const created = await klingRequest<KlingTask>(ctx, request, itemIndex);
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as { maxTries?: number };
+	const policy: RetryPolicy = { ...DEFAULT_RETRY, maxTries: Math.max(1, Math.floor(options.maxTries ?? DEFAULT_MAX_TRIES)) };
+	const created = await createTask(ctx, body, itemIndex, policy);
 	if (!(ctx.getNodeParameter('waitForCompletion', itemIndex, true) as boolean)) return output(created);
 
 	const pollInterval = Math.max(
@@ -284,9 +341,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const items = this.getInputData();
 	const modelFields = klingModelFields(await this.getCredentials(CREDENTIAL_TYPE));
 
+	const runId = `${this.getExecutionId() ?? 'run'}-${randomString(6)}`.replace(/[^A-Za-z0-9_-]/g, '');
 	const prepared: Prepared[] = items.map((_, itemIndex) => {
 		try {
-			return { itemIndex, body: prepareCreateBody(routedBody(this, itemIndex), modelOf(this, itemIndex), modelFields) };
+			const body = prepareCreateBody(routedBody(this, itemIndex), modelOf(this, itemIndex), modelFields);
+			// Every Create carries an external task ID, so that after an ambiguous failure the node can
+			// look the task up instead of creating (and paying for) it twice.
+			body.external_task_id ??= `n8n-${runId}-${this.getNode().id.slice(0, 8)}-${itemIndex}`;
+			return { itemIndex, body };
 		} catch (error) {
 			if (!(error instanceof KlingInputError)) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 			return {
