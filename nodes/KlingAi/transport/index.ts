@@ -151,13 +151,14 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 	const body = parseBody(response.body);
 	const isEnvelope = typeof body === 'object' && body !== null && !Array.isArray(body) && 'code' in body;
 	if (!isEnvelope) {
-		// A gateway's HTML error page or a reshaped body: a 5xx from a gateway may pass later, and may
-		// have reached Kling before it failed.
-		const gatewayFailure = status >= 500;
+		// A gateway's error page (5xx) or a garbled or empty answer (2xx text) can pass later, and the
+		// request may have reached Kling before it failed. A reshaped JSON body or a 4xx page will not
+		// change on a retry (e.g. a wrong path prefix): fail at once.
+		const transient = status >= 500 || (status < 300 && (typeof body === 'string' || body === undefined || body === null));
 		return {
 			ok: false,
-			retryable: gatewayFailure,
-			ambiguous: gatewayFailure,
+			retryable: transient,
+			ambiguous: transient,
 			retryAfterMs: retryAfterMs(response.headers),
 			error: new NodeApiError(node, { httpStatus: status } as JsonObject, {
 				message: `Kling answered with ${describeBody(body)} (HTTP ${status})`,
@@ -183,10 +184,11 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 		};
 	}
 	if (envelope.data === undefined || envelope.data === null) {
+		// "Success" without the data: the work may have been done; reading again can tell.
 		return {
 			ok: false,
-			retryable: false,
-			ambiguous: false,
+			retryable: true,
+			ambiguous: true,
 			error: new NodeApiError(node, { httpStatus: status } as JsonObject, {
 				message: 'Kling answered without data',
 				description: `Expected code, message and data; got ${describeBody(body)}. A proxy may reshape Kling's answers: check the credential's Base URL and Path Prefix.`,

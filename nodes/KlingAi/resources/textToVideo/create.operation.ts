@@ -5,7 +5,7 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError, randomString, updateDisplayOptions } from 'n8n-workflow';
+import { type NodeApiError, NodeOperationError, randomString, updateDisplayOptions } from 'n8n-workflow';
 
 import { klingModelFields } from '../../../../credentials/KlingAiApi.credentials';
 import { downloadVideos } from '../../helpers/download';
@@ -316,9 +316,12 @@ async function createOne(ctx: IExecuteFunctions, itemIndex: number, body: IDataO
 	});
 	if (error) {
 		// The task exists (and is paid for): with Continue On Fail its ID and last state stay in the item.
+		namingItem(error, itemIndex);
 		if (ctx.continueOnFail()) {
 			const item = output(task);
 			item.json.error = error.message;
+			// No item.error here: n8n would replace the json (the task) with the message alone.
+			item.json.error_description = error.description ?? null;
 			return item;
 		}
 		throw error;
@@ -375,17 +378,24 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	for (const [itemIndex, outcome] of settled.entries()) {
 		if (outcome.status === 'fulfilled') {
 			results.push(outcome.value);
-		} else if (this.continueOnFail()) {
-			results.push({ json: { error: (outcome.reason as Error).message }, pairedItem: { item: itemIndex } });
-		} else {
-			throw withCreatedTasks(outcome.reason as NodeOperationError, settled);
+			continue;
 		}
+		const error = namingItem(outcome.reason as NodeApiError | NodeOperationError, itemIndex);
+		if (!this.continueOnFail()) throw withCreatedTasks(error, settled);
+		// n8n shows item.error (message and description) and sets the json to { error: message }.
+		results.push({ json: { error: error.message }, error, pairedItem: { item: itemIndex } });
 	}
 	return [results];
 }
 
+/** Every error of a Create names its item, as the input errors do. */
+function namingItem<E extends NodeApiError | NodeOperationError>(error: E, itemIndex: number): E {
+	if (!/\[item \d+\]$/.test(error.message)) error.message = `${error.message} [item ${itemIndex}]`;
+	return error;
+}
+
 /** A failing run still tells where the tasks it created (and paid for) are. */
-function withCreatedTasks(error: NodeOperationError, settled: Array<PromiseSettledResult<INodeExecutionData>>) {
+function withCreatedTasks<E extends NodeApiError | NodeOperationError>(error: E, settled: Array<PromiseSettledResult<INodeExecutionData>>) {
 	const created = settled
 		.map((outcome) => (outcome.status === 'fulfilled' ? (outcome.value.json.task_id as string | undefined) : undefined))
 		.filter((id): id is string => typeof id === 'string');
