@@ -84,17 +84,29 @@ function retryAfterMs(headers: IN8nHttpFullResponse['headers'] | undefined): num
 	return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
-/** The error (axios's, usually wrapped by n8n) that says why a request got no answer, if there is one. */
-function findTransportCause(error: unknown): { code?: string; name?: string } | undefined {
-	let current = error as { code?: unknown; name?: string; isAxiosError?: boolean; cause?: unknown } | undefined;
-	for (let depth = 0; current && depth < 5; depth++) {
-		if (current.name === 'AbortError' || current.name === 'CanceledError') return { code: 'ABORTED', name: current.name };
-		if (current.isAxiosError || (typeof current.code === 'string' && /^E[A-Z_]+$/.test(current.code))) {
-			return current as { code?: string; name?: string };
-		}
-		current = current.cause as typeof current;
-	}
-	return undefined;
+/**
+ * The network failure behind an error from n8n's request helper, as a Node.js code. n8n wraps
+ * axios's error in a NodeApiError that keeps only messages (and swaps well-known ones for prose),
+ * so the code is read back from those. Undefined: not a network failure (e.g. no credential).
+ */
+function transportCode(error: unknown): string | undefined {
+	const e = error as { message?: string; messages?: string[]; code?: unknown; name?: string; cause?: { code?: unknown; message?: string; name?: string } };
+	const texts = [e?.message, ...(e?.messages ?? []), e?.cause?.message, String(e?.code ?? ''), String(e?.cause?.code ?? '')]
+		.filter((text): text is string => typeof text === 'string' && text !== '')
+		.join(' | ');
+	if (/cancel|abort(ed)? by|AbortError|ERR_CANCELED/i.test(texts) || e?.name === 'AbortError') return 'ABORTED';
+	const code = /\b(E[A-Z]{4,})\b/.exec(texts)?.[1];
+	if (code) return code;
+	const phrases: Array<[RegExp, string]> = [
+		[/socket hang up|closed unexpectedly/i, 'ECONNRESET'],
+		[/refused the connection/i, 'ECONNREFUSED'],
+		[/time(d)? ?out/i, 'ETIMEDOUT'],
+		[/connection was aborted/i, 'ECONNABORTED'],
+		[/cannot be established/i, 'ENOTFOUND'],
+		[/host is unreachable/i, 'EHOSTUNREACH'],
+		[/DNS server/i, 'EAI_AGAIN'],
+	];
+	return phrases.find(([pattern]) => pattern.test(texts))?.[1];
 }
 
 /** Connection failures where the request never reached the server: safe to send again. */
@@ -117,8 +129,8 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
 	} catch (error) {
-		const cause = findTransportCause(error);
-		if (!cause) {
+		const code = transportCode(error);
+		if (!code) {
 			// Not a network failure (e.g. no credential selected): n8n's own error says it and holds no secret.
 			const plain = error as Error;
 			return {
@@ -132,7 +144,6 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 				}),
 			};
 		}
-		const code = cause.code ?? 'NETWORK';
 		const failure = new NodeApiError(node, { networkCode: code } as JsonObject, {
 			description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
 			itemIndex,
