@@ -1,7 +1,7 @@
 import type { IBinaryKeyData, IN8nHttpFullResponse, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import type { KlingContext, KlingTask } from '../transport';
+import { cancelSignal, type KlingContext, type KlingTask } from '../transport';
 
 export const VIDEO_MIME_TYPE = 'video/mp4';
 
@@ -36,7 +36,7 @@ export async function downloadVideos(
 				encoding: 'stream',
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
-				abortSignal: ctx.getExecutionCancelSignal(),
+				abortSignal: cancelSignal(ctx),
 			})
 			.catch((error: Error) => {
 				throw new NodeApiError(ctx.getNode(), { code: (error as { code?: string }).code ?? 'NETWORK' } as JsonObject, {

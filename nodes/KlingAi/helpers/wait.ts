@@ -1,7 +1,7 @@
 import type { IHttpRequestOptions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
 
-import { klingRequest, sendOnce, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
+import { cancelSignal, klingRequest, sendOnce, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
 
 export const POLL_INTERVAL_DEFAULT_S = 10;
 export const POLL_INTERVAL_MIN_S = 1;
@@ -47,7 +47,7 @@ export async function waitForTask(
 	itemIndex: number,
 	{ pollIntervalMs, maxWaitMs }: WaitSettings,
 ): Promise<WaitOutcome> {
-	const signal = ctx.getExecutionCancelSignal();
+	const signal = cancelSignal(ctx);
 	const started = Date.now();
 	const deadline = started + maxWaitMs;
 	let current = task;

@@ -4,6 +4,7 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
+	IWebhookFunctions,
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, sleepWithAbort } from 'n8n-workflow';
@@ -14,8 +15,13 @@ export const CREDENTIAL_TYPE = 'klingAiApi';
 
 export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
 
-/** The node's `this`: a routed operation's (one item) or a custom operation's (all items). */
-export type KlingContext = IExecuteFunctions | IExecuteSingleFunctions;
+/** The node's `this`: a routed operation's (one item), a custom operation's (all items), or a webhook's. */
+export type KlingContext = IExecuteFunctions | IExecuteSingleFunctions | IWebhookFunctions;
+
+/** The execution's cancel signal, where n8n gives one (not to webhooks, nor to routed operations in n8n 2.x). */
+export function cancelSignal(ctx: KlingContext): AbortSignal | undefined {
+	return 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined;
+}
 
 export interface KlingTask extends IDataObject {
 	task_id: string;
@@ -220,7 +226,7 @@ export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: nu
 }
 
 export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: number, retryAfter?: number) {
-	await sleepWithAbort(backoffDelay(policy, tries, retryAfter), ctx.getExecutionCancelSignal());
+	await sleepWithAbort(backoffDelay(policy, tries, retryAfter), cancelSignal(ctx));
 }
 
 /**
