@@ -115,8 +115,10 @@ function transportCode(error: unknown): string | undefined {
 	return phrases.find(([pattern]) => pattern.test(texts))?.[1];
 }
 
-/** Connection failures where the request never reached the server: safe to send again. */
+/** Connection failures where the request never reached the server: nothing can have been created. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** …and of those, the ones that mean a wrong address rather than a passing fault: not worth retrying. */
+const WRONG_ADDRESS_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
 /**
  * Sends one request to the Kling API with the node's credential (a fresh token each time) and
@@ -151,6 +153,7 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 			};
 		}
 		const failure = new NodeApiError(node, { networkCode: code } as JsonObject, {
+			message: 'The request to Kling got no answer',
 			description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
 			itemIndex,
 		});
@@ -159,7 +162,7 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 		return {
 			ok: false,
 			error: failure,
-			retryable: code !== 'ABORTED',
+			retryable: code !== 'ABORTED' && !WRONG_ADDRESS_CODES.has(code),
 			ambiguous: code !== 'ABORTED' && !NOT_SENT_CODES.has(code),
 		};
 	}
