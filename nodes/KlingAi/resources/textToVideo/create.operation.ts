@@ -48,7 +48,8 @@ const fields: INodeProperties[] = [
 		name: 'customModel',
 		type: 'string',
 		default: '',
-		required: true,
+		// Not `required`: n8n shows this field whenever the model is an expression, and a required
+		// empty field would stop such workflows from running. An empty ID is caught per item instead.
 		placeholder: 'e.g. kling-v3',
 		displayOptions: { show: { model: [CUSTOM_MODEL] } },
 		description: 'A model ID that is not in the list yet; it is sent as typed',
