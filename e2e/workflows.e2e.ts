@@ -15,6 +15,7 @@ import {
 	nodeItems,
 	packPackage,
 	REPO,
+	removeN8nUsers,
 	tarballFiles,
 	type N8nUser,
 } from './helpers/n8n';
@@ -97,6 +98,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
+	removeN8nUsers();
 	await official?.close();
 	await proxy?.close();
 	process.stdout.write(`\n[e2e] timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join('; ')}\n`);

@@ -84,9 +84,17 @@ export interface N8nUser {
 	outDir: string;
 }
 
+const userFolders: string[] = [];
+
+/** Removes the user folders made by this process (each holds a database and binary data). */
+export function removeN8nUsers() {
+	for (const folder of userFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
+
 /** A fresh n8n user folder with the packed package installed as a community package. */
 export async function newN8nUser(tarball: string): Promise<N8nUser> {
 	const folder = mkdtempSync(path.join(tmpdir(), 'kling-n8n-user-'));
+	userFolders.push(folder);
 	const nodesDir = path.join(folder, '.n8n', 'nodes');
 	const target = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
 	mkdirSync(target, { recursive: true });
@@ -146,6 +154,44 @@ export async function importWorkflow(user: N8nUser, workflow: object) {
 	writeFileSync(file, JSON.stringify(workflow));
 	const result = await runN8n(user, ['import:workflow', `--input=${file}`]);
 	if (result.status !== 0) throw new Error(`import:workflow failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * Records the package in n8n's database the way n8n's community-package installer does
+ * (installed_packages + installed_nodes). The CLI runs the package without it, but the editor's node
+ * panel only lists community nodes of packages it knows as installed. Needs the database, so call
+ * it after the first CLI command (which runs the migrations).
+ */
+export function registerCommunityPackage(user: N8nUser) {
+	const manifest = JSON.parse(readFileSync(path.join(user.folder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8')) as {
+		version: string;
+		author?: { name?: string; email?: string };
+		n8n: { nodes: string[] };
+	};
+	const nodes = manifest.n8n.nodes.map((file) => {
+		const className = path.basename(file).replace(/\.node\.js$/, '');
+		const name = className.charAt(0).toLowerCase() + className.slice(1);
+		return { name: `${PACKAGE_NAME}.${name}`, displayName: className };
+	});
+	const script = `
+import json, sqlite3, sys
+db, package, version, author, email, nodes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6])
+c = sqlite3.connect(db)
+c.execute('insert into installed_packages ("packageName", "installedVersion", "authorName", "authorEmail") values (?, ?, ?, ?)', (package, version, author, email))
+for node in nodes:
+    c.execute('insert into installed_nodes ("name", "type", "latestVersion", "package") values (?, ?, 1, ?)', (node['displayName'], node['name'], package))
+c.commit()
+`;
+	execFileSync('python3', [
+		'-c',
+		script,
+		path.join(user.folder, '.n8n', 'database.sqlite'),
+		PACKAGE_NAME,
+		manifest.version,
+		manifest.author?.name ?? '',
+		manifest.author?.email ?? '',
+		JSON.stringify(nodes),
+	]);
 }
 
 export interface RunItem {
@@ -220,8 +266,10 @@ export async function startN8nServer(user: N8nUser): Promise<{ url: string; stop
 	for (;;) {
 		if (child.exitCode !== null) throw new Error(`n8n start exited (${child.exitCode}):\n${output.slice(-3000)}`);
 		try {
-			const response = await fetch(`${url}/healthz/readiness`);
-			if (response.ok) break;
+			// Readiness comes before the REST routes are mounted: wait for the settings endpoint.
+			// ("n8n is starting up" is answered with 200 too, as plain text.)
+			const response = await fetch(`${url}/rest/settings`);
+			if (response.ok && (response.headers.get('content-type') ?? '').includes('json')) break;
 		} catch {
 			// not up yet
 		}

@@ -1,0 +1,146 @@
+/**
+ * The editor, in a real browser: n8n (`n8n start`) with the packed package installed as a
+ * community package, driven through Debian's Chromium with playwright-core. The Kling AI node is
+ * added from the node panel the way a user does it; then the model is switched and the fields the
+ * editor shows are checked against the product's rules. Screenshots go to docs/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { chromium, selectors, type Browser, type Page } from 'playwright-core';
+
+import { KLING_MODELS } from '../nodes/KlingAi/models';
+import {
+	ensureN8n,
+	importCredentials,
+	newN8nUser,
+	packPackage,
+	registerCommunityPackage,
+	removeN8nUsers,
+	REPO,
+	startN8nServer,
+} from './helpers/n8n';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DOCS = path.join(REPO, 'docs');
+const OWNER = { email: 'owner@example.com', firstName: 'Kling', lastName: 'Tester', password: 'Passw0rd-e2e!' };
+
+let server: Awaited<ReturnType<typeof startN8nServer>>;
+let browser: Browser;
+let page: Page;
+
+async function screenshot(name: string) {
+	await page.screenshot({ path: path.join(DOCS, name) });
+}
+
+/** The node's parameters the editor shows right now, by name. */
+async function shownParameters(): Promise<string[]> {
+	const ids = await page
+		.locator('[data-test-id="node-parameters"] [data-test-id^="parameter-input-"]')
+		.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-test-id') ?? ''));
+	return [...new Set(ids.map((id) => id.replace('parameter-input-', '')).filter((name) => name && name !== 'field'))];
+}
+
+async function choose(parameter: string, option: string) {
+	await page.getByTestId(`parameter-input-${parameter}`).click();
+	// An option's accessible name also holds its description: match its title text exactly.
+	await page
+		.getByRole('option')
+		.filter({ has: page.getByText(option, { exact: true }) })
+		.first()
+		.click();
+	await page.waitForTimeout(300);
+}
+
+beforeAll(async () => {
+	ensureN8n();
+	const user = await newN8nUser(packPackage());
+	await importCredentials(user, []); // runs n8n's migrations, so the package can be recorded as installed
+	registerCommunityPackage(user);
+	server = await startN8nServer(user);
+	const setup = await fetch(`${server.url}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(OWNER),
+	});
+	if (!setup.ok) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
+	mkdirSync(DOCS, { recursive: true });
+	selectors.setTestIdAttribute('data-test-id');
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+	const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+	page = await context.newPage();
+	const login = await page.request.post(`${server.url}/rest/login`, {
+		data: { emailOrLdapLoginId: OWNER.email, password: OWNER.password },
+	});
+	if (!login.ok()) throw new Error(`login failed: ${login.status()}`);
+}, 600_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await server?.stop();
+	removeN8nUsers();
+});
+
+describe('the Kling AI node in the n8n editor', () => {
+	it('is found in the node panel and added with its Create action', async () => {
+		await page.goto(`${server.url}/workflow/new`, { waitUntil: 'networkidle' });
+		await page.getByTestId('canvas-add-button').click();
+		await page.getByTestId('node-creator-search-bar').pressSequentially('manual', { delay: 50 });
+		await page.keyboard.press('Enter');
+		await page.getByTestId('node-creator-plus-button').click();
+		await page.getByTestId('node-creator-search-bar').pressSequentially('kling', { delay: 50 });
+		const item = page.getByTestId('item-iterator-item').filter({ hasText: 'Kling AI' }).first();
+		await item.waitFor();
+		await screenshot('editor-node-panel.png');
+		await item.click();
+		await page.getByText('Create video from text', { exact: true }).click();
+		await page.getByTestId('node-parameters').waitFor();
+		expect(await shownParameters()).toEqual(expect.arrayContaining(['model', 'prompt', 'waitForCompletion']));
+	});
+
+	// Each model of the table, in the editor: which model-specific fields does it show?
+	it.each(KLING_MODELS.map((model) => [model.name, model.id] as const))('%s shows exactly its fields', async (name, id) => {
+		await choose('model', name);
+		const shown = await shownParameters();
+		// The product's rules, literally: sound only on kling-v2-6; CFG Scale never on V2 models;
+		// camera control only on kling-v1 (Standard mode and 5 s are the defaults); no mode on the masters.
+		expect(shown.includes('sound')).toBe(id === 'kling-v2-6');
+		expect(shown.includes('cfgScale')).toBe(!id.startsWith('kling-v2'));
+		expect(shown.includes('cameraControl')).toBe(id === 'kling-v1');
+		expect(shown.includes('mode')).toBe(!/master$/.test(id));
+		if (id === 'kling-v2-6') await screenshot('editor-kling-v2-6.png');
+		if (id === 'kling-v1') {
+			await page.getByTestId('parameter-input-cfgScale').scrollIntoViewIfNeeded();
+			await screenshot('editor-kling-v1.png');
+		}
+	});
+
+	it('hides camera control for kling-v1 in Professional mode', async () => {
+		await choose('model', 'Kling V1');
+		expect(await shownParameters()).toContain('cameraControl');
+		await choose('mode', 'Professional');
+		expect(await shownParameters()).not.toContain('cameraControl');
+		await choose('mode', 'Standard');
+	});
+
+	it('the credential form shows the region, and for a custom URL the proxy fields', async () => {
+		await page.getByTestId('node-credentials-select').click();
+		await page.getByText(/Create new credential/i).first().click();
+		const modal = page.getByTestId('editCredential-modal');
+		await modal.waitFor();
+		const inputs = async () =>
+			await modal.locator('[data-test-id^="parameter-input-"]').evaluateAll((elements) =>
+				elements.map((element) => (element.getAttribute('data-test-id') ?? '').replace('parameter-input-', '')),
+			);
+		expect(await inputs()).toEqual(expect.arrayContaining(['authentication', 'accessKey', 'secretKey', 'region']));
+		expect(await inputs()).not.toContain('baseUrl');
+		await modal.getByTestId('parameter-input-region').click();
+		await page.getByRole('option', { name: 'Custom URL (Proxy or Reseller)' }).click();
+		await page.waitForTimeout(300);
+		expect(await inputs()).toEqual(expect.arrayContaining(['baseUrl', 'pathPrefix', 'modelField']));
+		await screenshot('credential-custom-url.png');
+	});
+});
