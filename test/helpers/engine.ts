@@ -42,15 +42,22 @@ import {
 import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
 // The explicit .ts: without it tsx resolves KlingAi.node to the codex file KlingAi.node.json.
 import { KlingAi } from '../../nodes/KlingAi/KlingAi.node.ts';
+import { KlingAiTrigger } from '../../nodes/KlingAiTrigger/KlingAiTrigger.node.ts';
 
 export const NODE_NAME = 'Kling AI';
 export const NODE_TYPE = 'n8n-nodes-kling.klingAi';
+export const TRIGGER_NODE_TYPE = 'n8n-nodes-kling.klingAiTrigger';
 
 export const klingNodeType = new KlingAi();
+export const klingTriggerNodeType = new KlingAiTrigger();
 export const klingCredentialType = new KlingAiApi();
 
-class TestNodeTypes implements INodeTypes {
-	private readonly types: Record<string, INodeType | IVersionedNodeType> = { [NODE_TYPE]: klingNodeType };
+/** This package's node types, as n8n's node loader would offer them. */
+export class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType | IVersionedNodeType> = {
+		[NODE_TYPE]: klingNodeType,
+		[TRIGGER_NODE_TYPE]: klingTriggerNodeType,
+	};
 
 	getByName(type: string) {
 		return this.types[type];
@@ -66,7 +73,7 @@ class TestNodeTypes implements INodeTypes {
 }
 
 /** Stands in for n8n's stored, encrypted credentials; authentication is the credential type's own. */
-class TestCredentialsHelper extends ICredentialsHelper {
+export class TestCredentialsHelper extends ICredentialsHelper {
 	constructor(private readonly data: ICredentialDataDecryptedObject) {
 		super();
 	}
@@ -86,7 +93,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async getCredentials(_details: INodeCredentialsDetails, _type: string): Promise<ICredentials> {
-		throw new Error('not used by the engine for declarative nodes');
+		throw new Error('not used by the engine nor by webhook contexts');
 	}
 
 	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, typeName: string) {

@@ -23,97 +23,26 @@ if (!process.env.N8N_USER_FOLDER) {
 
 import { WebhookContext } from 'n8n-core';
 import {
-	ICredentialsHelper,
 	NodeHelpers,
 	sleep,
 	Workflow,
 	type ICredentialDataDecryptedObject,
-	type ICredentials,
-	type ICredentialType,
-	type IHttpRequestOptions,
 	type INode,
-	type INodeCredentialsDetails,
 	type INodeExecutionData,
 	type INodeParameters,
-	type INodeProperties,
-	type INodeType,
-	type INodeTypes,
-	type IVersionedNodeType,
 	type IWebhookData,
 	type IWebhookResponseData,
 	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
-import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
-// The explicit .ts: without it tsx resolves the name to the codex file KlingAiTrigger.node.json.
-import { KlingAiTrigger } from '../../nodes/KlingAiTrigger/KlingAiTrigger.node.ts';
+import { klingTriggerNodeType, TestCredentialsHelper, TestNodeTypes, TRIGGER_NODE_TYPE } from './engine';
 
 export const TRIGGER_NODE_NAME = 'Kling AI Trigger';
-export const TRIGGER_NODE_TYPE = 'n8n-nodes-kling.klingAiTrigger';
+export { TRIGGER_NODE_TYPE };
 export const WORKFLOW_ID = 'wf-kling-trigger';
 export const WEBHOOK_ID = '5b0c7f3e-4a1d-4c39-9a51-2f7e8d6c1b90';
 
-export const triggerNodeType = new KlingAiTrigger();
-const credentialType = new KlingAiApi();
-
-class TestNodeTypes implements INodeTypes {
-	private readonly types: Record<string, INodeType | IVersionedNodeType> = { [TRIGGER_NODE_TYPE]: triggerNodeType };
-
-	getByName(type: string) {
-		return this.types[type];
-	}
-
-	getByNameAndVersion(type: string, version?: number): INodeType {
-		return NodeHelpers.getVersionedNodeType(this.types[type], version);
-	}
-
-	getKnownTypes() {
-		return {};
-	}
-}
-
-/** Stands in for n8n's stored, encrypted credentials; authentication is the credential type's own. */
-class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly data: ICredentialDataDecryptedObject) {
-		super();
-	}
-
-	getParentTypes(): string[] {
-		return [];
-	}
-
-	async authenticate(credentials: ICredentialDataDecryptedObject, typeName: string, requestOptions: IHttpRequestOptions) {
-		const type = this.type(typeName);
-		if (typeof type.authenticate !== 'function') throw new Error(`${typeName} has no authenticate function`);
-		return await type.authenticate(credentials, requestOptions);
-	}
-
-	async preAuthentication() {
-		return undefined;
-	}
-
-	async getCredentials(_details: INodeCredentialsDetails, _type: string): Promise<ICredentials> {
-		throw new Error('not used by webhook contexts');
-	}
-
-	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, typeName: string) {
-		this.type(typeName);
-		return { ...this.data };
-	}
-
-	async updateCredentials() {}
-
-	async updateCredentialsOauthTokenData() {}
-
-	getCredentialsProperties(typeName: string): INodeProperties[] {
-		return this.type(typeName).properties;
-	}
-
-	private type(typeName: string): ICredentialType {
-		if (typeName !== credentialType.name) throw new Error(`Unknown credential type ${typeName}`);
-		return credentialType;
-	}
-}
+export const triggerNodeType = klingTriggerNodeType;
 
 /**
  * The part of express's Response that webhook nodes use, over the real ServerResponse (n8n's
