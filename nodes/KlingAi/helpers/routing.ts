@@ -8,8 +8,9 @@ export type OperationHandler = (
 /**
  * n8n builds each request declaratively (requestDefaults + the routing of every visible parameter)
  * and, when `send.paginate` is set, hands the built request to `operations.pagination` instead of
- * sending it itself. Every operation uses that hook, so that all requests go through one transport
- * (errors mapped, no secret in any error), and so that Create can wait, retry and download.
+ * sending it itself. Get and Get Many use that hook, so that their requests go through the node's one
+ * transport (Kling's codes mapped, retries, no secret in any error) like Create's, which runs as a
+ * custom operation.
  */
 export function handledBy(handler: OperationHandler, routing: INodePropertyRouting = {}): INodePropertyRouting {
 	return {

@@ -229,7 +229,7 @@ export const description = updateDisplayOptions({ show: { resource: ['textToVide
  * The request body of one item, from the fields n8n shows for it. n8n drops hidden fields from the
  * node's parameters before a run, so a field the model does not show is never read, never sent.
  */
-function routedBody(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+function bodyFromFields(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	// A hidden field is absent from the parameters: the null fallback marks it (undefined would throw).
 	const param = (name: string) => (ctx.getNodeParameter(name, itemIndex, null) as unknown) ?? undefined;
 	const body: IDataObject = {
@@ -348,7 +348,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const runId = `${this.getExecutionId() ?? 'run'}-${randomString(6)}`.replace(/[^A-Za-z0-9_-]/g, '');
 	const prepared: Prepared[] = items.map((_, itemIndex) => {
 		try {
-			const body = prepareCreateBody(routedBody(this, itemIndex), modelOf(this, itemIndex), modelFields);
+			const body = prepareCreateBody(bodyFromFields(this, itemIndex), modelOf(this, itemIndex), modelFields);
 			// Every Create carries an external task ID, so that after an ambiguous failure the node can
 			// look the task up instead of creating (and paying for) it twice.
 			body.external_task_id ??= `n8n-${runId}-${this.getNode().id.slice(0, 8)}-${itemIndex}`;
