@@ -10,4 +10,6 @@ module.exports = {
 	// but jest must not wait for those timers.
 	forceExit: true,
 	testTimeout: 30000,
+	// Most suites wait on timers and sockets, not the CPU: two workers halve the run on 2 cores.
+	maxWorkers: 2,
 };
