@@ -49,7 +49,8 @@ async function choose(parameter: string, option: string) {
 		.filter({ has: page.getByText(option, { exact: true }) })
 		.first()
 		.click();
-	await page.waitForTimeout(300);
+	// The fields follow the choice within a render; give the editor a moment on a busy machine.
+	await page.waitForTimeout(500);
 }
 
 beforeAll(async () => {
@@ -97,7 +98,7 @@ describe('the Kling AI node in the n8n editor', () => {
 		await screenshot('editor-node-panel.png');
 		await item.click();
 		await page.getByText('Create video from text', { exact: true }).click();
-		await page.getByTestId('node-parameters').waitFor();
+		await page.getByTestId('parameter-input-waitForCompletion').waitFor();
 		expect(await shownParameters()).toEqual(expect.arrayContaining(['model', 'prompt', 'waitForCompletion']));
 	});
 
@@ -135,11 +136,13 @@ describe('the Kling AI node in the n8n editor', () => {
 			await modal.locator('[data-test-id^="parameter-input-"]').evaluateAll((elements) =>
 				elements.map((element) => (element.getAttribute('data-test-id') ?? '').replace('parameter-input-', '')),
 			);
+		// The form renders its fields in steps: wait for the last of the default ones.
+		await modal.getByTestId('parameter-input-secretKey').waitFor();
 		expect(await inputs()).toEqual(expect.arrayContaining(['authentication', 'accessKey', 'secretKey', 'region']));
 		expect(await inputs()).not.toContain('baseUrl');
 		await modal.getByTestId('parameter-input-region').click();
 		await page.getByRole('option', { name: 'Custom URL (Proxy or Reseller)' }).click();
-		await page.waitForTimeout(300);
+		await modal.getByTestId('parameter-input-modelField').waitFor();
 		expect(await inputs()).toEqual(expect.arrayContaining(['baseUrl', 'pathPrefix', 'modelField']));
 		await screenshot('credential-custom-url.png');
 	});
