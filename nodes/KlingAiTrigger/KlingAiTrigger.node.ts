@@ -16,14 +16,13 @@ import { downloadVideos } from '../KlingAi/helpers/download';
 import { simplifyTask } from '../KlingAi/helpers/simplify';
 import { getTaskRequest } from '../KlingAi/helpers/wait';
 import { downloadFields, simplifyField } from '../KlingAi/resources/textToVideo/shared';
-import { backoff, CREDENTIAL_TYPE, type KlingTask, type RetryPolicy, sendOnce } from '../KlingAi/transport';
+import { CREDENTIAL_TYPE, type KlingTask, type RetryPolicy, sendWithRetries } from '../KlingAi/transport';
 
 export const TASK_STATUSES = ['submitted', 'processing', 'succeed', 'failed'] as const;
 
 /** Verification answers a callback while Kling waits for the answer: a few quick tries, not the nodes' long backoff. */
-export const VERIFY_RETRY: RetryPolicy = { maxTries: 3, baseDelayMs: 1000, maxDelayMs: 4000 };
-/** The longest Retry-After the trigger honours while Kling waits for its answer. */
-const MAX_RETRY_AFTER_MS = 5000;
+/** A Retry-After is honoured up to 5 s for the same reason. */
+export const VERIFY_RETRY: RetryPolicy = { maxTries: 3, baseDelayMs: 1000, maxDelayMs: 4000, maxRetryAfterMs: 5000 };
 /** When the API shows an earlier status than the callback, it is asked once more after this pause. */
 export const RECHECK_DELAY_MS = 1000;
 const MAX_TASK_ID_LENGTH = 256;
@@ -62,17 +61,11 @@ function answer(ctx: IWebhookFunctions, status: number, body: IDataObject, items
 
 /** The task as the API has it; undefined when Kling does not know the task (code 1203). */
 async function fetchTask(ctx: IWebhookFunctions, taskId: string): Promise<KlingTask | undefined> {
-	for (let tries = 1; ; tries++) {
-		const attempt = await sendOnce<KlingTask>(ctx, getTaskRequest(taskId), 0);
-		if (attempt.ok) return attempt.data;
-		if (attempt.code === 1203) return undefined;
-		if (!attempt.retryable || tries >= VERIFY_RETRY.maxTries) {
-			if (tries > 1) attempt.error.description = `${attempt.error.description ?? ''} (The trigger tried ${tries} times.)`.trim();
-			throw attempt.error;
-		}
-		const retryAfter = attempt.retryAfterMs === undefined ? undefined : Math.min(attempt.retryAfterMs, MAX_RETRY_AFTER_MS);
-		await backoff(ctx, VERIFY_RETRY, tries, retryAfter);
-	}
+	const attempt = await sendWithRetries<KlingTask>(ctx, getTaskRequest(taskId), 0, VERIFY_RETRY);
+	if (attempt.ok) return attempt.data;
+	if (attempt.code === 1203) return undefined;
+	if (attempt.tries > 1) attempt.error.description = `${attempt.error.description ?? ''} (The trigger tried ${attempt.tries} times.)`.trim();
+	throw attempt.error;
 }
 
 export class KlingAiTrigger implements INodeType {

@@ -39,6 +39,8 @@ export interface RetryPolicy {
 	/** The first wait; each further wait doubles (plus jitter), up to maxDelayMs. At least 1 s. */
 	baseDelayMs: number;
 	maxDelayMs: number;
+	/** The longest server-requested wait (Retry-After) to honour; unbounded when unset. */
+	maxRetryAfterMs?: number;
 }
 
 export const DEFAULT_MAX_TRIES = 8;
@@ -225,7 +227,8 @@ export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: nu
 	const base = Math.max(1000, policy.baseDelayMs);
 	const exponential = Math.min(policy.maxDelayMs, base * 2 ** (tries - 1));
 	const jittered = exponential * (1 + Math.random() / 2);
-	return Math.max(Math.min(jittered, policy.maxDelayMs * 1.5), retryAfter ?? 0);
+	const asked = Math.min(retryAfter ?? 0, policy.maxRetryAfterMs ?? Infinity);
+	return Math.max(Math.min(jittered, policy.maxDelayMs * 1.5), asked);
 }
 
 export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: number, retryAfter?: number) {
@@ -235,20 +238,33 @@ export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: num
 /**
  * Sends a request that is safe to repeat (a query), trying again while the failure can pass:
  * Kling's rate and concurrency limits (1302, 1303), its server errors (5000–5002) and dropped
- * connections. Failures that will not pass (keys, account, parameters, content) fail at once.
+ * connections. Failures that will not pass (keys, account, parameters, content) end at once.
+ * Returns the last attempt and how many tries it took, for callers that treat some failures
+ * (e.g. an unknown task) as an answer.
  */
+export async function sendWithRetries<T>(
+	ctx: KlingContext,
+	options: IHttpRequestOptions,
+	itemIndex: number,
+	policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<Attempt<T> & { tries: number }> {
+	for (let tries = 1; ; tries++) {
+		const attempt = await sendOnce<T>(ctx, options, itemIndex);
+		if (attempt.ok || !attempt.retryable || tries >= policy.maxTries) return { ...attempt, tries };
+		await backoff(ctx, policy, tries, attempt.retryAfterMs);
+	}
+}
+
+/** sendWithRetries, returning the data or throwing the last failure. */
 export async function klingRequest<T = unknown>(
 	ctx: KlingContext,
 	options: IHttpRequestOptions,
 	itemIndex: number,
 	policy: RetryPolicy = DEFAULT_RETRY,
 ): Promise<T> {
-	for (let tries = 1; ; tries++) {
-		const attempt = await sendOnce<T>(ctx, options, itemIndex);
-		if (attempt.ok) return attempt.data;
-		if (!attempt.retryable || tries >= policy.maxTries) throw gaveUp(attempt.error, tries);
-		await backoff(ctx, policy, tries, attempt.retryAfterMs);
-	}
+	const attempt = await sendWithRetries<T>(ctx, options, itemIndex, policy);
+	if (attempt.ok) return attempt.data;
+	throw gaveUp(attempt.error, attempt.tries);
 }
 
 /** Says in the error how often the request was tried, when it was tried more than once. */
