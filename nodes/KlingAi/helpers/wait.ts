@@ -1,5 +1,7 @@
 import type { IHttpRequestOptions, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleepWithAbort } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { abortableSleep } from './sleep';
 
 import { cancelSignal, klingRequest, sendOnce, type KlingContext, type KlingTask, TEXT2VIDEO_PATH } from '../transport';
 
@@ -61,7 +63,7 @@ export async function waitForTask(
 			return { task: current, error: waitTimeoutError(ctx, current, maxWaitMs, itemIndex, lastProblem) };
 		}
 		const nextPollAt = Math.min(Math.max(started + poll * pollIntervalMs, notBefore), deadline);
-		await sleepWithAbort(Math.max(0, nextPollAt - now), signal);
+		await abortableSleep(Math.max(0, nextPollAt - now), signal);
 		const attempt = await sendOnce<KlingTask>(ctx, getTaskRequest(current.task_id), itemIndex);
 		if (attempt.ok) {
 			current = attempt.data;

@@ -7,8 +7,9 @@ import type {
 	IWebhookFunctions,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, sleepWithAbort } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
+import { abortableSleep } from '../helpers/sleep';
 import { isRetryableKlingCode, klingApiError } from './errors';
 
 export const CREDENTIAL_TYPE = 'klingAiApi';
@@ -232,7 +233,7 @@ export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: nu
 }
 
 export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: number, retryAfter?: number) {
-	await sleepWithAbort(backoffDelay(policy, tries, retryAfter), cancelSignal(ctx));
+	await abortableSleep(backoffDelay(policy, tries, retryAfter), cancelSignal(ctx));
 }
 
 /**
