@@ -122,6 +122,7 @@ export class TaskSlots {
 	/** The Create failed otherwise (it will be retried after a backoff, outside the queue). */
 	released(now = Date.now()): void {
 		this.sending = Math.max(0, this.sending - 1);
+		this.probing = false;
 		this.admit(now);
 	}
 

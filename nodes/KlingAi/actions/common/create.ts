@@ -305,7 +305,7 @@ async function createIdempotently(
 		try {
 			await slots.acquire(itemIndex, deadline);
 		} catch (error) {
-			throw error instanceof SlotWaitTimeoutError ? noSlotError(ctx, plan, error.waitedMs) : asNodeError(ctx.getNode(), error, itemIndex);
+			throw error instanceof SlotWaitTimeoutError ? noSlotError(ctx, plan) : asNodeError(ctx.getNode(), error, itemIndex);
 		}
 		const sentAt = Date.now();
 		firstSentAt ??= plan.generatedId ? sentAt : rememberFirstCreate(plan.place, externalTaskId, sentAt);
@@ -365,11 +365,11 @@ function unconfirmed(ctx: IExecuteFunctions, plan: ItemPlan, error: NodeApiError
 	return error;
 }
 
-function noSlotError(ctx: IExecuteFunctions, plan: ItemPlan, waitedMs: number) {
+function noSlotError(ctx: IExecuteFunctions, plan: ItemPlan) {
 	const limit = plan.wait ? 'Max Wait' : 'Max Queue Time';
 	return new NodeOperationError(
 		ctx.getNode(),
-		`The item never got a free Kling slot within ${Math.round(waitedMs / 1000)} s: the account kept running as many tasks as it allows (code 1303)`,
+		`The item never got a free Kling slot within ${Math.round(plan.maxTimeMs / 1000)} s: the account kept running as many tasks as it allows (code 1303)`,
 		{
 			description: `Nothing was created or paid for. Raise the account's concurrency (its resource pack), raise ${limit}, set Options → Max Concurrent Tasks to the account's limit so the items take turns, or split the batch.`,
 			itemIndex: plan.itemIndex,
