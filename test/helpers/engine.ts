@@ -42,7 +42,7 @@ import {
 import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
 // The explicit .ts: without it tsx resolves KlingAi.node to the codex file KlingAi.node.json.
 import { KlingAi } from '../../nodes/KlingAi/KlingAi.node.ts';
-import { KlingAiTrigger } from '../../nodes/KlingAiTrigger/KlingAiTrigger.node.ts';
+import { KlingAiTrigger } from '../../nodes/KlingAi/KlingAiTrigger.node.ts';
 
 export const NODE_NAME = 'Kling AI';
 export const NODE_TYPE = 'n8n-nodes-kling.klingAi';
