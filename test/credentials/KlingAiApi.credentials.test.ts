@@ -23,7 +23,7 @@ import {
 	jwtCredentials,
 	SECRET_KEY,
 } from '../helpers/kling-test-kit';
-import { type KlingStandIn, type RecordedRequest, startKlingStandIn } from '../stand-in/kling-stand-in';
+import { type KlingStandIn, type RecordedRequest, startKlingStandIn } from '../../stand-in';
 
 const decodePart = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
-import { type KlingStandIn, type RecordedRequest, signTestJwt } from '../stand-in/kling-stand-in';
+import { type KlingStandIn, type RecordedRequest, signTestJwt } from '../../stand-in';
 
 export const ACCESS_KEY = 'test-access-key';
 export const SECRET_KEY = 'test-secret-key';

@@ -15,7 +15,7 @@ import { simplifyTask } from '../../../nodes/KlingAi/helpers/simplify';
 import type { KlingTask } from '../../../nodes/KlingAi/transport';
 import { secretMatches, taskFromBody } from '../../../nodes/KlingAi/KlingAiTrigger.node';
 import { startTriggerServer, triggerNodeType, type Delivery, type TriggerServer } from '../../helpers/webhook';
-import { startKlingStandIn, videoContent, type KlingStandIn, type TaskPlan } from '../../stand-in/kling-stand-in';
+import { startKlingStandIn, videoContent, type KlingStandIn, type TaskPlan } from '../../../stand-in';
 
 const API_KEY = 'sk-trigger-test-key-4f1e9a';
 const ACCESS_KEY = 'test-access-key';

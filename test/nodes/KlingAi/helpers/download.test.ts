@@ -8,7 +8,7 @@ import { BinaryDataService } from 'n8n-core';
 import type { IBinaryData } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../helpers/engine';
-import { startKlingStandIn, videoContent, type KlingStandIn } from '../../../stand-in/kling-stand-in';
+import { startKlingStandIn, videoContent, type KlingStandIn } from '../../../../stand-in';
 
 const API_KEY = 'download-api-key';
 const VIDEO_BYTES = 3 * 1024 * 1024 + 17;

@@ -1,5 +1,5 @@
 import { runKlingNode, startKlingNode } from '../../../helpers/engine';
-import { startKlingStandIn, type KlingStandIn } from '../../../stand-in/kling-stand-in';
+import { startKlingStandIn, type KlingStandIn } from '../../../../stand-in';
 
 const ACCESS_KEY = 'wait-access-key';
 const SECRET_KEY = 'wait-secret-key-0123456789';

@@ -7,7 +7,7 @@
 import { KLING_MODELS, type KlingModel } from '../../../../nodes/KlingAi/models/textToVideo';
 import { runKlingNode } from '../../../helpers/engine';
 import { createBodies, createParams, jwtCredentials } from '../../../helpers/kling-test-kit';
-import { type KlingStandIn, startKlingStandIn } from '../../../stand-in/kling-stand-in';
+import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
 
 /** Every model-specific field, set away from its default. */
 const EVERY_MODEL_SPECIFIC_FIELD = {

@@ -23,7 +23,7 @@ import {
 	SECRET_KEY,
 	type RunError,
 } from '../../../helpers/kling-test-kit';
-import { type Fault, type KlingStandIn, startKlingStandIn } from '../../../stand-in/kling-stand-in';
+import { type Fault, type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
 
 /** HTTP status of each body code, from the error table of the API (kling-api-facts.md). */
 const HTTP_STATUS_OF_CODE: Record<number, number> = {

@@ -8,7 +8,7 @@
 import { LoggerProxy, type INodeExecutionData } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../../helpers/engine';
-import { startKlingStandIn, type Fault, type KlingStandIn, type StandInOptions } from '../../../../stand-in/kling-stand-in';
+import { startKlingStandIn, type Fault, type KlingStandIn, type StandInOptions } from '../../../../../stand-in';
 
 const N = 50;
 const ACCESS_KEY = 'fault-access-key';

@@ -7,7 +7,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { runKlingNode } from '../../../../helpers/engine';
 import { createBodies, createParams, jwtCredentials, MODEL_FROM_ITEM, type RunError } from '../../../../helpers/kling-test-kit';
-import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in/kling-stand-in';
+import { type KlingStandIn, startKlingStandIn } from '../../../../../stand-in';
 
 interface BadInput {
 	/** Parameters of the node; the items decide which one is bad. */

@@ -6,7 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../../helpers/engine';
 import { createBodies, createParams, jwtCredentials, MODEL_FROM_ITEM } from '../../../../helpers/kling-test-kit';
-import { DEFAULT_MODELS, type KlingStandIn, startKlingStandIn } from '../../../../stand-in/kling-stand-in';
+import { DEFAULT_MODELS, type KlingStandIn, startKlingStandIn } from '../../../../../stand-in';
 
 const AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 

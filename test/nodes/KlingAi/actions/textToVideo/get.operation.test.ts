@@ -12,7 +12,7 @@ import {
 	ACCESS_KEY,
 	type RunError,
 } from '../../../../helpers/kling-test-kit';
-import { type KlingStandIn, signTestJwt, startKlingStandIn } from '../../../../stand-in/kling-stand-in';
+import { type KlingStandIn, signTestJwt, startKlingStandIn } from '../../../../../stand-in';
 
 const SIMPLIFIED_KEYS = [
 	'created_at',

@@ -4,7 +4,7 @@
  */
 import { runKlingNode } from '../../../../helpers/engine';
 import { createTasksDirectly, getManyParams, jwtCredentials } from '../../../../helpers/kling-test-kit';
-import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in/kling-stand-in';
+import { type KlingStandIn, startKlingStandIn } from '../../../../../stand-in';
 
 describe('Get Many', () => {
 	let standIn: KlingStandIn;

@@ -1,0 +1,175 @@
+/**
+ * The text-to-video resource: `POST /v1/videos/text2video` (Create), `GET /v1/videos/text2video` (List),
+ * `GET /v1/videos/text2video/{id}` (Get). Its Create rules follow Kling's official text-to-video reference:
+ * the accepted fields, their types and ranges, and what each model supports (cfg_scale not on V2 models,
+ * sound on kling-v2-6 in pro mode only, camera control on kling-v1 std 5 s only, durations '5' and '10').
+ * Models added through `knownModels` that are not in the table get only type and range checks.
+ *
+ * An image-to-video module would sit beside this file as another ResourceModule with its own path and rules.
+ */
+import { type ResourceModule, modelFields, resolveModel } from './resource';
+import { ApiError, invalidValue, isPlainObject } from './respond';
+import type { StandInConfig } from './state';
+
+export interface ModelSupport {
+	cfgScale: boolean;
+	modes: readonly string[];
+	/** 'pro-only': `sound` allowed in mode 'pro' only; 'yes': always; 'no': never. */
+	sound: 'no' | 'pro-only' | 'yes';
+	/** 'v1-std-5s': only with mode std and duration '5'. */
+	cameraControl: 'no' | 'v1-std-5s' | 'yes';
+	durations: readonly string[];
+}
+
+const STANDARD_DURATIONS = ['5', '10'] as const;
+
+export const MODEL_SUPPORT: Readonly<Record<string, ModelSupport>> = {
+	'kling-v1': { cfgScale: true, modes: ['std', 'pro'], sound: 'no', cameraControl: 'v1-std-5s', durations: STANDARD_DURATIONS },
+	'kling-v1-6': { cfgScale: true, modes: ['std', 'pro'], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
+	'kling-v2-master': { cfgScale: false, modes: [], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
+	'kling-v2-1-master': { cfgScale: false, modes: [], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
+	'kling-v2-5-turbo': { cfgScale: false, modes: ['std', 'pro'], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
+	'kling-v2-6': { cfgScale: false, modes: ['std', 'pro'], sound: 'pro-only', cameraControl: 'no', durations: STANDARD_DURATIONS },
+};
+
+/**
+ * Support assumed for models added through `knownModels` that are not in MODEL_SUPPORT (newer models):
+ * only types and ranges are checked, and durations '3'..'15' are accepted (as kling-v3 does).
+ */
+export const NEW_MODEL_SUPPORT: ModelSupport = {
+	cfgScale: true,
+	modes: ['std', 'pro'],
+	sound: 'yes',
+	cameraControl: 'yes',
+	durations: Array.from({ length: 13 }, (_, i) => String(i + 3)),
+};
+
+export const DEFAULT_MODELS: readonly string[] = Object.keys(MODEL_SUPPORT);
+
+export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
+
+const CREATE_FIELDS = [
+	'prompt',
+	'negative_prompt',
+	'sound',
+	'cfg_scale',
+	'mode',
+	'camera_control',
+	'aspect_ratio',
+	'duration',
+	'callback_url',
+	'external_task_id',
+];
+const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
+const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
+const ASPECT_RATIOS = ['16:9', '9:16', '1:1'];
+const MAX_PROMPT_CHARS = 2500;
+
+/** Checks every field against the official reference; returns the model that will run. */
+export function validateText2VideoBody(body: Record<string, unknown>, config: StandInConfig): string {
+	const allowed = new Set([...CREATE_FIELDS, ...modelFields(config)]);
+	for (const key of Object.keys(body)) {
+		if (!allowed.has(key)) throw new ApiError(400, 1200, `Invalid request parameters: unknown field "${key}"`);
+	}
+
+	const model = resolveModel(body, config);
+	const support = MODEL_SUPPORT[model] ?? NEW_MODEL_SUPPORT;
+
+	const { prompt, negative_prompt: negativePrompt } = body;
+	if (prompt === undefined) throw invalidValue('"prompt" is required');
+	if (typeof prompt !== 'string' || prompt.trim() === '') throw invalidValue('"prompt" must be a non-empty string');
+	if (Array.from(prompt).length > MAX_PROMPT_CHARS) throw invalidValue(`"prompt" is longer than ${MAX_PROMPT_CHARS} characters`);
+	if (negativePrompt !== undefined) {
+		if (typeof negativePrompt !== 'string') throw invalidValue('"negative_prompt" must be a string');
+		if (Array.from(negativePrompt).length > MAX_PROMPT_CHARS) {
+			throw invalidValue(`"negative_prompt" is longer than ${MAX_PROMPT_CHARS} characters`);
+		}
+	}
+
+	if (body.mode !== undefined) {
+		if (body.mode !== 'std' && body.mode !== 'pro') throw invalidValue('"mode" must be "std" or "pro"');
+		if (!support.modes.includes(body.mode)) throw invalidValue(`"mode" is not supported by ${model}`);
+	}
+	const mode = (body.mode as string | undefined) ?? 'std';
+
+	if (body.cfg_scale !== undefined) {
+		const cfg = body.cfg_scale;
+		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > 1) {
+			throw invalidValue('"cfg_scale" must be a number between 0 and 1');
+		}
+		if (!support.cfgScale) throw invalidValue(`cfg_scale is not supported by ${model}`);
+	}
+
+	if (body.sound !== undefined) {
+		if (body.sound !== 'on' && body.sound !== 'off') throw invalidValue('"sound" must be "on" or "off"');
+		if (support.sound === 'no') throw invalidValue(`sound is not supported by ${model}`);
+		if (support.sound === 'pro-only' && mode !== 'pro') throw invalidValue(`sound is supported by ${model} in mode "pro" only`);
+	}
+
+	if (body.duration !== undefined) {
+		if (typeof body.duration !== 'string') throw invalidValue('"duration" must be a string such as "5" or "10"');
+		if (!support.durations.includes(body.duration)) {
+			throw invalidValue(`"duration" must be one of ${support.durations.map((d) => `"${d}"`).join(', ')} for ${model}`);
+		}
+	}
+	const duration = (body.duration as string | undefined) ?? '5';
+
+	if (body.aspect_ratio !== undefined && !ASPECT_RATIOS.includes(body.aspect_ratio as string)) {
+		throw invalidValue(`"aspect_ratio" must be one of ${ASPECT_RATIOS.join(', ')}`);
+	}
+
+	if (body.camera_control !== undefined) validateCameraControl(body.camera_control, model, support, mode, duration);
+
+	if (body.callback_url !== undefined) {
+		if (typeof body.callback_url !== 'string' || !/^https?:\/\/\S+$/i.test(body.callback_url)) {
+			throw invalidValue('"callback_url" must be an http:// or https:// URL');
+		}
+	}
+
+	if (body.external_task_id !== undefined) {
+		if (typeof body.external_task_id !== 'string' || body.external_task_id === '') {
+			throw invalidValue('"external_task_id" must be a non-empty string');
+		}
+	}
+	return model;
+}
+
+function validateCameraControl(value: unknown, model: string, support: ModelSupport, mode: string, duration: string): void {
+	if (support.cameraControl === 'no') throw invalidValue(`camera_control is not supported by ${model}`);
+	if (support.cameraControl === 'v1-std-5s' && (mode !== 'std' || duration !== '5')) {
+		throw invalidValue(`camera_control is supported by ${model} only with mode "std" and duration "5"`);
+	}
+	if (!isPlainObject(value)) throw invalidValue('"camera_control" must be an object');
+	for (const key of Object.keys(value)) {
+		if (key !== 'type' && key !== 'config') throw invalidValue(`unknown field "camera_control.${key}"`);
+	}
+	const type = value.type;
+	if (typeof type !== 'string' || !CAMERA_TYPES.includes(type)) {
+		throw invalidValue(`"camera_control.type" must be one of ${CAMERA_TYPES.join(', ')}`);
+	}
+	let nonZero = 0;
+	if (value.config !== undefined) {
+		if (!isPlainObject(value.config)) throw invalidValue('"camera_control.config" must be an object');
+		for (const [axis, amount] of Object.entries(value.config)) {
+			if (!CAMERA_AXES.includes(axis)) throw invalidValue(`unknown field "camera_control.config.${axis}"`);
+			if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < -10 || amount > 10) {
+				throw invalidValue(`"camera_control.config.${axis}" must be a number between -10 and 10`);
+			}
+			if (amount !== 0) nonZero++;
+		}
+	}
+	if (type === 'simple') {
+		if (value.config === undefined) throw invalidValue('camera_control type "simple" requires "config"');
+		if (nonZero !== 1) {
+			throw invalidValue(`camera_control type "simple" needs exactly one non-zero config value (got ${nonZero})`);
+		}
+	} else if (nonZero !== 0) {
+		throw invalidValue(`camera_control type "${type}" is a preset and takes no config`);
+	}
+}
+
+export const text2video: ResourceModule = {
+	name: 'text2video',
+	path: TEXT2VIDEO_PATH,
+	validateCreate: validateText2VideoBody,
+};
