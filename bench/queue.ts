@@ -5,7 +5,7 @@
  * Tasks = 5. The stand-in's log gives every request, refusal and task start and end.
  */
 import { runKlingNode } from '../test/helpers/engine';
-import { startKlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn } from '../stand-in';
 import { ACCESS_KEY, credentialsFor, SECRET_KEY } from './polling';
 
 export interface QueueRun {
@@ -45,14 +45,7 @@ export async function runQueue(opts: { label: string; items: number; limit: numb
 		const wallMs = Date.now() - started;
 		const idealMs = Math.ceil(opts.items / opts.limit) * opts.taskMs;
 		const tasks = [...standIn.tasks.values()];
-		const events = tasks.flatMap((task) => [
-			{ at: task.createdAt, delta: 1 },
-			{ at: task.finishedAt, delta: -1 },
-		]);
-		events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-		let running = 0;
-		let peak = 0;
-		for (const event of events) peak = Math.max(peak, (running += event.delta));
+		const peak = standIn.stats().peakUnfinished;
 		const prompts = tasks.map((task) => task.body.prompt);
 		return {
 			label: opts.label,

@@ -8,7 +8,7 @@
  */
 import { runKlingNode, startKlingNode } from '../../../../helpers/engine';
 import { createTasksDirectly, jwtCredentials } from '../../../../helpers/kling-test-kit';
-import { startKlingStandIn, type KlingStandIn, type StandInOptions } from '../../../../stand-in/kling-stand-in';
+import { startKlingStandIn, type KlingStandIn, type StandInOptions } from '../../../../../stand-in';
 
 let standIn: KlingStandIn | undefined;
 
@@ -39,18 +39,8 @@ const create = (extra: Record<string, unknown> = {}) => ({
 const creates = (s: KlingStandIn) => s.requests.filter((r) => r.kind === 'create');
 const refused = (s: KlingStandIn) => creates(s).filter((r) => r.code === 1303).length;
 
-/** The most tasks that were unfinished at once, from the tasks' own start and end times. */
-function peakConcurrency(s: KlingStandIn): number {
-	const events = [...s.tasks.values()].flatMap((task) => [
-		{ at: task.createdAt, delta: 1 },
-		{ at: task.finishedAt, delta: -1 },
-	]);
-	events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-	let running = 0;
-	let peak = 0;
-	for (const event of events) peak = Math.max(peak, (running += event.delta));
-	return peak;
-}
+/** The most tasks that were unfinished at once (the stand-in computes it from the tasks' start and end times). */
+const peakConcurrency = (s: KlingStandIn) => s.stats().peakUnfinished;
 
 /** Every item's prompt reached Kling as exactly one task. */
 function expectOneTaskPerItem(s: KlingStandIn, count: number) {
