@@ -23,9 +23,9 @@ import { getTaskRequest, isUsableTaskId } from './transport/tasks';
  * Verification answers a callback while Kling waits for the answer: a few quick tries, not the
  * nodes' long backoff, and a Retry-After honoured up to 5 s for the same reason.
  */
-export const VERIFY_RETRY: RetryPolicy = { maxTries: 3, baseDelayMs: 1000, maxDelayMs: 4000, maxRetryAfterMs: 5000 };
+const VERIFY_RETRY: RetryPolicy = { maxTries: 3, baseDelayMs: 1000, maxDelayMs: 4000, maxRetryAfterMs: 5000 };
 /** When the API shows an earlier status than the callback, it is asked once more after this pause. */
-export const RECHECK_DELAY_MS = 1000;
+const RECHECK_DELAY_MS = 1000;
 const MAX_TASK_ID_LENGTH = 256;
 
 const STATUS_RANK: Record<string, number> = { submitted: 0, processing: 1, succeed: 2, failed: 2 };

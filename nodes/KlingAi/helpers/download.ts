@@ -3,16 +3,16 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { cancelSignal, type KlingContext, type KlingTask } from '../transport';
 
-export const VIDEO_MIME_TYPE = 'video/mp4';
+const VIDEO_MIME_TYPE = 'video/mp4';
 export const MAX_VIDEO_MB_DEFAULT = 250;
 export const MAX_VIDEO_MB_LIMIT = 4096;
 
 /** Binary property names for a task's videos: `data` for the first, then `data_1`, `data_2`, … */
-export function videoPropertyName(base: string, index: number): string {
+function videoPropertyName(base: string, index: number): string {
 	return index === 0 ? base : `${base}_${index}`;
 }
 
-export function videoFileName(task: KlingTask, index: number): string {
+function videoFileName(task: KlingTask, index: number): string {
 	return index === 0 ? `${task.task_id}.mp4` : `${task.task_id}_${index}.mp4`;
 }
 

@@ -294,7 +294,7 @@ async function sendUnredacted<T>(ctx: KlingContext, options: IHttpRequestOptions
 }
 
 /** The wait before try number `tries + 1`: exponential with jitter, at least 1 s, or what the server asked. */
-export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: number): number {
+function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: number): number {
 	const base = Math.max(1000, policy.baseDelayMs);
 	const exponential = Math.min(policy.maxDelayMs, base * 2 ** (tries - 1));
 	const jittered = exponential * (1 + Math.random() / 2);

@@ -11,7 +11,7 @@ const JWT = /eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function redactText(text: string, secrets: readonly string[]): string {
+function redactText(text: string, secrets: readonly string[]): string {
 	let out = text.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
 	for (const secret of secrets) {
 		if (secret.length >= 4 && out.includes(secret)) out = out.replace(new RegExp(escape(secret), 'g'), REDACTED);

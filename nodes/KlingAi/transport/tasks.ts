@@ -6,7 +6,7 @@ import { klingRequest, type KlingContext, type KlingTask, type RetryPolicy, DEFA
  * Kling's task endpoints per resource. Every resource has the same three: create (POST), one task
  * by task ID or external task ID (GET …/{id}), and the list (GET with pageNum/pageSize).
  */
-export const KLING_ENDPOINTS = {
+const KLING_ENDPOINTS = {
 	textToVideo: '/v1/videos/text2video',
 } as const;
 

@@ -9,8 +9,8 @@ import { simplifyField } from './fields';
 import { eachItem } from './items';
 
 /** Kling's bounds for listing: pageNum 1–1000, pageSize 1–500. */
-export const MAX_PAGE_NUM = 1000;
-export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_NUM = 1000;
+const MAX_PAGE_SIZE = 500;
 const MAX_LIMIT = MAX_PAGE_NUM * MAX_PAGE_SIZE;
 
 /** Get Many, for every resource: the tasks, newest first, with Return All or a Limit. */

@@ -15,7 +15,7 @@ export const CFG_SCALE_DEFAULT = 0.5;
 export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 export const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
 export const ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const;
-export const DURATIONS = ['5', '10'] as const;
+const DURATIONS = ['5', '10'] as const;
 
 const modelsWith = (test: (model: (typeof KLING_MODELS)[number]) => boolean) =>
 	KLING_MODELS.filter(test)
@@ -23,7 +23,7 @@ const modelsWith = (test: (model: (typeof KLING_MODELS)[number]) => boolean) =>
 		.join(', ');
 
 /** Characters as Kling counts them: Unicode code points (an emoji is one, not two UTF-16 units). */
-export const characterCount = (text: string) => Array.from(text).length;
+const characterCount = (text: string) => Array.from(text).length;
 
 function checkLength(value: unknown, label: string) {
 	if (typeof value !== 'string') return;

@@ -133,8 +133,8 @@ describe('Create field visibility', () => {
 		});
 
 		/*
-		 * NODE BUG: a model set by expression shows every field it controls, the required Model ID
-		 * included, so an empty Model ID is an issue and n8n refuses to run the workflow.
+		 * A model set by expression shows every field it controls, Model ID included: if Model ID were
+		 * required, its being empty would be an issue and n8n would refuse to run the workflow.
 		 */
 		it('a model set by expression has none either (Model ID must not be required then)', () => {
 			expect(issuesFor({ model: '={{ $json.model }}' })).toBeNull();

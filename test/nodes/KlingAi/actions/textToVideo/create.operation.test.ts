@@ -214,10 +214,9 @@ describe('Create', () => {
 		});
 
 		/*
-		 * NODE BUG: with the model set by expression n8n shows every field the model controls, the
-		 * required "Model ID" (customModel) included; left empty, it is a parameter issue and n8n
-		 * refuses to run the workflow (WorkflowHasIssuesError) before anything is sent. A model by
-		 * expression only works when the user also types something into Model ID.
+		 * With the model set by expression n8n shows every field the model controls, Model ID
+		 * (customModel) included. Model ID is not `required`, so leaving it empty is no parameter
+		 * issue and n8n runs the workflow (a required one would stop it with WorkflowHasIssuesError).
 		 */
 		it('runs with the model by expression alone, without anything typed into Model ID', async () => {
 			const result = await create({ model: '={{ $json.model }}' }, [{ json: { model: 'kling-v2-6' } }]);
