@@ -111,6 +111,18 @@ export class KlingAiApi implements ICredentialType {
 			description: 'The request field the proxy reads the model from. The official API reads only model_name (with only "model" it silently runs kling-v1).',
 		},
 		{
+			displayName: 'CFG Scale Range',
+			name: 'cfgScaleRange',
+			type: 'options',
+			options: [
+				{ name: '0 to 1 (Official)', value: '0-1' },
+				{ name: '0 to 100', value: '0-100' },
+			],
+			default: '0-1',
+			displayOptions: { show: { region: ['custom'] } },
+			description: 'The range of CFG Scale the proxy takes. The official API takes 0–1; some proxies document 0–100 (default 5).',
+		},
+		{
 			displayName: 'Callback URL Secret',
 			name: 'callbackSecret',
 			type: 'string',

@@ -16,6 +16,8 @@ export interface StandInConfig {
 	prefix: string;
 	modelField: 'model_name' | 'model' | 'either';
 	knownModels: ReadonlySet<string>;
+	retiredModels: ReadonlySet<string>;
+	dialect: 'official' | 'proxy';
 	clockOffsetMs: number;
 	defaultDurationMs: number;
 	defaultVideoBytes: number;
@@ -75,6 +77,8 @@ export function resolveConfig(options: StandInOptions, defaultModels: readonly s
 		prefix: normalizePrefix(options.prefix),
 		modelField: options.modelField ?? 'model_name',
 		knownModels: new Set(options.knownModels ?? defaultModels),
+		retiredModels: new Set(options.retiredModels ?? []),
+		dialect: options.dialect ?? 'official',
 		clockOffsetMs: (options.clockOffsetSec ?? 0) * 1000,
 		defaultDurationMs: options.taskDurationMs ?? 0,
 		defaultVideoBytes: options.videoBytes ?? 64 * 1024,

@@ -2,7 +2,9 @@
  * The text-to-video resource: `POST /v1/videos/text2video` (Create), `GET /v1/videos/text2video` (List),
  * `GET /v1/videos/text2video/{id}` (Get). Its Create rules follow Kling's official text-to-video reference:
  * the accepted fields, their types and ranges, and what each model supports (cfg_scale not on V2 models,
- * sound on kling-v2-6 in pro mode only, camera control on kling-v1 std 5 s only, durations '5' and '10').
+ * sound on kling-v2-6 in pro mode only, camera control on kling-v1 std 5 s only, durations '5' and '10'),
+ * and Kling's 2026 changes: kling-v3 (3–15 s, modes std/pro/4k, sound in every mode, multi-shot with
+ * multi_shot / shot_type / multi_prompt), retired models, and a proxy dialect (cfg_scale 0–100, image_tail).
  * Models added through `knownModels` that are not in the table get only type and range checks.
  *
  * An image-to-video module would sit beside this file as another ResourceModule with its own path and rules.
@@ -19,6 +21,8 @@ export interface ModelSupport {
 	/** 'v1-std-5s': only with mode std and duration '5'. */
 	cameraControl: 'no' | 'v1-std-5s' | 'yes';
 	durations: readonly string[];
+	/** multi_shot, shot_type and multi_prompt accepted. */
+	multiShot?: boolean;
 }
 
 const STANDARD_DURATIONS = ['5', '10'] as const;
@@ -30,6 +34,7 @@ export const MODEL_SUPPORT: Readonly<Record<string, ModelSupport>> = {
 	'kling-v2-1-master': { cfgScale: false, modes: [], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
 	'kling-v2-5-turbo': { cfgScale: false, modes: ['std', 'pro'], sound: 'no', cameraControl: 'no', durations: STANDARD_DURATIONS },
 	'kling-v2-6': { cfgScale: false, modes: ['std', 'pro'], sound: 'pro-only', cameraControl: 'no', durations: STANDARD_DURATIONS },
+	'kling-v3': { cfgScale: false, modes: ['std', 'pro', '4k'], sound: 'yes', cameraControl: 'no', durations: Array.from({ length: 13 }, (_, i) => String(i + 3)), multiShot: true },
 };
 
 /**
@@ -38,10 +43,11 @@ export const MODEL_SUPPORT: Readonly<Record<string, ModelSupport>> = {
  */
 export const NEW_MODEL_SUPPORT: ModelSupport = {
 	cfgScale: true,
-	modes: ['std', 'pro'],
+	modes: ['std', 'pro', '4k'],
 	sound: 'yes',
 	cameraControl: 'yes',
 	durations: Array.from({ length: 13 }, (_, i) => String(i + 3)),
+	multiShot: true,
 };
 
 export const DEFAULT_MODELS: readonly string[] = Object.keys(MODEL_SUPPORT);
@@ -59,7 +65,11 @@ const CREATE_FIELDS = [
 	'duration',
 	'callback_url',
 	'external_task_id',
+	'multi_shot',
+	'shot_type',
+	'multi_prompt',
 ];
+const MAX_SHOT_PROMPT_CHARS = 512;
 const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
 const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
 const ASPECT_RATIOS = ['16:9', '9:16', '1:1'];
@@ -67,12 +77,13 @@ const MAX_PROMPT_CHARS = 2500;
 
 /** Checks every field against the official reference; returns the model that will run. */
 export function validateText2VideoBody(body: Record<string, unknown>, config: StandInConfig): string {
-	const allowed = new Set([...CREATE_FIELDS, ...modelFields(config)]);
+	const allowed = new Set([...CREATE_FIELDS, ...modelFields(config), ...(config.dialect === 'proxy' ? ['image_tail'] : [])]);
 	for (const key of Object.keys(body)) {
 		if (!allowed.has(key)) throw new ApiError(400, 1200, `Invalid request parameters: unknown field "${key}"`);
 	}
 
 	const model = resolveModel(body, config);
+	if (config.retiredModels.has(model)) throw invalidValue(`The model '${model}' has been discontinued`);
 	const support = MODEL_SUPPORT[model] ?? NEW_MODEL_SUPPORT;
 
 	const { prompt, negative_prompt: negativePrompt } = body;
@@ -87,15 +98,16 @@ export function validateText2VideoBody(body: Record<string, unknown>, config: St
 	}
 
 	if (body.mode !== undefined) {
-		if (body.mode !== 'std' && body.mode !== 'pro') throw invalidValue('"mode" must be "std" or "pro"');
+		if (body.mode !== 'std' && body.mode !== 'pro' && body.mode !== '4k') throw invalidValue('"mode" must be "std", "pro" or "4k"');
 		if (!support.modes.includes(body.mode)) throw invalidValue(`"mode" is not supported by ${model}`);
 	}
 	const mode = (body.mode as string | undefined) ?? 'std';
 
 	if (body.cfg_scale !== undefined) {
 		const cfg = body.cfg_scale;
-		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > 1) {
-			throw invalidValue('"cfg_scale" must be a number between 0 and 1');
+		const cfgMax = config.dialect === 'proxy' ? 100 : 1;
+		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > cfgMax) {
+			throw invalidValue(`"cfg_scale" must be a number between 0 and ${cfgMax}`);
 		}
 		if (!support.cfgScale) throw invalidValue(`cfg_scale is not supported by ${model}`);
 	}
@@ -119,6 +131,10 @@ export function validateText2VideoBody(body: Record<string, unknown>, config: St
 	}
 
 	if (body.camera_control !== undefined) validateCameraControl(body.camera_control, model, support, mode, duration);
+	if (body.multi_shot !== undefined || body.shot_type !== undefined || body.multi_prompt !== undefined) validateMultiShot(body, model, support, duration);
+	if (body.image_tail !== undefined && (typeof body.image_tail !== 'string' || body.image_tail === '' || /^data:/i.test(body.image_tail))) {
+		throw invalidValue('"image_tail" must be an image URL or raw base64 (no data: prefix)');
+	}
 
 	if (body.callback_url !== undefined) {
 		if (typeof body.callback_url !== 'string' || !/^https?:\/\/\S+$/i.test(body.callback_url)) {
@@ -166,6 +182,31 @@ function validateCameraControl(value: unknown, model: string, support: ModelSupp
 	} else if (nonZero !== 0) {
 		throw invalidValue(`camera_control type "${type}" is a preset and takes no config`);
 	}
+}
+
+function validateMultiShot(body: Record<string, unknown>, model: string, support: ModelSupport, duration: string): void {
+	if (!support.multiShot) throw invalidValue(`multi_shot is not supported by ${model}`);
+	if (body.multi_shot !== true) throw invalidValue('"multi_shot" must be true when shot_type or multi_prompt is sent');
+	if (body.shot_type !== 'customize' && body.shot_type !== 'intelligence') throw invalidValue('"shot_type" must be "customize" or "intelligence"');
+	if (body.shot_type === 'intelligence') {
+		if (body.multi_prompt !== undefined) throw invalidValue('"multi_prompt" is not taken with shot_type "intelligence"');
+		return;
+	}
+	const shots = body.multi_prompt;
+	if (!Array.isArray(shots) || shots.length < 1 || shots.length > 6) throw invalidValue('"multi_prompt" must hold 1 to 6 shots with shot_type "customize"');
+	let total = 0;
+	shots.forEach((shot, i) => {
+		if (!isPlainObject(shot)) throw invalidValue(`"multi_prompt[${i}]" must be an object`);
+		for (const key of Object.keys(shot)) if (!['index', 'prompt', 'duration'].includes(key)) throw invalidValue(`unknown field "multi_prompt[${i}].${key}"`);
+		if (shot.index !== i + 1) throw invalidValue(`"multi_prompt[${i}].index" must be ${i + 1}`);
+		if (typeof shot.prompt !== 'string' || shot.prompt.trim() === '') throw invalidValue(`"multi_prompt[${i}].prompt" must be a non-empty string`);
+		if (Array.from(shot.prompt).length > MAX_SHOT_PROMPT_CHARS) throw invalidValue(`"multi_prompt[${i}].prompt" is longer than ${MAX_SHOT_PROMPT_CHARS} characters`);
+		if (typeof shot.duration !== 'string' || !/^\d+$/.test(shot.duration) || Number(shot.duration) < 1) {
+			throw invalidValue(`"multi_prompt[${i}].duration" must be a whole number of seconds as a string, e.g. "5"`);
+		}
+		total += Number(shot.duration);
+	});
+	if (String(total) !== duration) throw invalidValue(`the durations of "multi_prompt" add up to ${total}, not to "duration" ${duration}`);
 }
 
 export const text2video: ResourceModule = {

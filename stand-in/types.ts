@@ -20,6 +20,13 @@ export interface StandInOptions {
 	modelField?: 'model_name' | 'model' | 'either';
 	/** Models accepted (default the six text-to-video models of the doc); unknown -> 400/1201. */
 	knownModels?: string[];
+	/** Models Kling has retired: a Create answers 400/1201 "The model '<id>' has been discontinued" (default none). */
+	retiredModels?: string[];
+	/**
+	 * 'official' (default): cfg_scale 0–1, no image_tail on text-to-video (answered 400/1200 unknown field).
+	 * 'proxy': the reseller dialect of the proxy doc: cfg_scale 0–100, image_tail accepted on text-to-video.
+	 */
+	dialect?: 'official' | 'proxy';
 	/** The stand-in's clock = real clock + offset (simulates skew for nbf/exp checks). */
 	clockOffsetSec?: number;
 	/** Plan per created task (index = 0-based count of tasks created since start or reset). */

@@ -86,6 +86,16 @@ export function klingModelFields(credentials: ICredentialDataDecryptedObject): s
 	}
 }
 
+/** The largest CFG Scale the API takes: 1 on the official API; a proxy's credential may say 100. */
+export function klingCfgScaleMax(credentials: ICredentialDataDecryptedObject): number {
+	return isCustom(credentials) && credentials.cfgScaleRange === '0-100' ? 100 : 1;
+}
+
+/** Whether the API takes a tail frame (image_tail) on text-to-video: some proxies do, the official API does not. */
+export function klingTextToVideoTailFrame(credentials: ICredentialDataDecryptedObject): boolean {
+	return isCustom(credentials);
+}
+
 const base64Url = (input: string | Buffer) => Buffer.from(input).toString('base64url');
 
 /**

@@ -163,3 +163,40 @@ describe('list', () => {
 		expect((await call(api.url, 'GET', `${CREATE}?pageSize=500&pageNum=1000`)).status).toBe(200);
 	});
 });
+
+describe('Kling 3.0 (kling-v3) and the 2026 rules', () => {
+	const v3 = (extra: Record<string, unknown>) => create({ model_name: 'kling-v3', prompt: 'p', ...extra });
+	const code = async (answer: Promise<{ json: { code: number } }>) => (await answer).json.code;
+
+	it('takes 3–15 s, 4K and sound in every mode; kling-v2-6 takes none of these', async () => {
+		expect(await code(v3({ duration: '15', mode: '4k', sound: 'on' }))).toBe(0);
+		expect(await code(v3({ duration: '3', mode: 'std', sound: 'on' }))).toBe(0);
+		expect(await code(v3({ duration: '16' }))).toBe(1201);
+		expect(await code(create({ model_name: 'kling-v2-6', prompt: 'p', mode: '4k' }))).toBe(1201);
+		expect(await code(create({ model_name: 'kling-v2-6', prompt: 'p', duration: '12' }))).toBe(1201);
+		expect(await code(v3({ cfg_scale: 0.5 }))).toBe(1201);
+	});
+
+	it('checks multi-shot: custom shots add up to the duration, 1–6 of them, indexed from 1; intelligence takes no list', async () => {
+		const shot = (index: number, duration: string, prompt = `shot ${index}`) => ({ index, prompt, duration });
+		expect(await code(v3({ duration: '8', multi_shot: true, shot_type: 'customize', multi_prompt: [shot(1, '3'), shot(2, '5')] }))).toBe(0);
+		expect(await code(v3({ duration: '9', multi_shot: true, shot_type: 'customize', multi_prompt: [shot(1, '3'), shot(2, '5')] }))).toBe(1201);
+		expect(await code(v3({ duration: '8', multi_shot: true, shot_type: 'customize', multi_prompt: [shot(2, '8')] }))).toBe(1201);
+		expect(await code(v3({ duration: '5', multi_shot: true, shot_type: 'customize', multi_prompt: [shot(1, '5', 'x'.repeat(513))] }))).toBe(1201);
+		expect(await code(v3({ duration: '5', multi_shot: true, shot_type: 'intelligence' }))).toBe(0);
+		expect(await code(v3({ duration: '5', multi_shot: true, shot_type: 'intelligence', multi_prompt: [shot(1, '5')] }))).toBe(1201);
+		expect(await code(create({ model_name: 'kling-v2-6', prompt: 'p', multi_shot: true, shot_type: 'intelligence' }))).toBe(1201);
+	});
+
+	it('answers a retired model as Kling does, and the proxy dialect takes cfg_scale up to 100 and image_tail', async () => {
+		const retired = await start({ retiredModels: ['kling-v1'] });
+		const answer = await call(retired.url, 'POST', CREATE, { body: { model_name: 'kling-v1', prompt: 'p' } });
+		expect([answer.status, answer.json.code, answer.json.message]).toEqual([400, 1201, "The model 'kling-v1' has been discontinued"]);
+
+		const proxy = await start({ dialect: 'proxy' });
+		const body = { model_name: 'kling-v1-6', prompt: 'p', cfg_scale: 50, image_tail: 'https://example.com/last.png' };
+		expect((await call(proxy.url, 'POST', CREATE, { body })).json.code).toBe(0);
+		expect(await code(create(body))).toBe(1200);
+		expect((await call(proxy.url, 'POST', CREATE, { body: { ...body, cfg_scale: 101 } })).json.code).toBe(1201);
+	});
+});

@@ -1,79 +1,126 @@
 import type { IDisplayOptions, INodePropertyOptions } from 'n8n-workflow';
 
+export type KlingMode = 'std' | 'pro' | '4k';
+
 /**
  * The one table of Kling text-to-video models and what each supports. The editor's parameter
  * visibility, the validation before a request, and the tests all read it: a new model is one row.
+ * Sources: Kling's text-to-video reference (the V1 and V2 rows), its video capability map and API
+ * changelog of 2026 (kling-v3: 3–15 s, 4K mode since 04/2026, native audio, multi-shot; 2.6: 720p
+ * (Standard) is silent only), and live answers that kling-v1 is discontinued (1.6 and 2.1 reported too).
  */
 export interface KlingModel {
 	id: string;
 	name: string;
 	description: string;
-	/** cfg_scale (0–1) is accepted. */
+	/** Retired or on its way out at Kling: still selectable (proxies and older accounts run it), listed last. */
+	legacy: boolean;
+	/** cfg_scale is accepted. */
 	cfgScale: boolean;
 	/** Modes the model takes; empty when the API takes no mode for it. */
-	modes: Array<'std' | 'pro'>;
+	modes: KlingMode[];
+	/** Durations in seconds, as Kling spells them. */
+	durations: string[];
 	/** Modes in which `sound` is generated (and sent); empty when the model has no sound. */
-	soundModes: Array<'std' | 'pro'>;
+	soundModes: KlingMode[];
 	/** Where camera control works, or null when it does not. */
-	cameraControl: { modes: Array<'std' | 'pro'>; durations: string[] } | null;
+	cameraControl: { modes: KlingMode[]; durations: string[] } | null;
+	/** Multi-shot (multi_shot, shot_type, multi_prompt) is accepted. */
+	multiShot: boolean;
 }
+
+const FIVE_OR_TEN = ['5', '10'];
+const THREE_TO_FIFTEEN = Array.from({ length: 13 }, (_, i) => String(i + 3));
 
 export const KLING_MODELS: readonly KlingModel[] = [
 	{
-		id: 'kling-v1',
-		name: 'Kling V1',
-		description: 'Base model; the only one with camera control (Standard mode, 5 s)',
-		cfgScale: true,
-		modes: ['std', 'pro'],
-		soundModes: [],
-		cameraControl: { modes: ['std'], durations: ['5'] },
-	},
-	{
-		id: 'kling-v1-6',
-		name: 'Kling V1.6',
-		description: 'Improved V1',
-		cfgScale: true,
-		modes: ['std', 'pro'],
-		soundModes: [],
-		cameraControl: null,
-	},
-	{
-		id: 'kling-v2-master',
-		name: 'Kling V2 Master',
-		description: 'V2 Master',
+		id: 'kling-v3',
+		name: 'Kling 3.0',
+		description: '3–15 s, Standard, Professional or 4K, sound in every mode, multi-shot',
+		legacy: false,
 		cfgScale: false,
-		modes: [],
-		soundModes: [],
+		modes: ['std', 'pro', '4k'],
+		durations: THREE_TO_FIFTEEN,
+		soundModes: ['std', 'pro', '4k'],
 		cameraControl: null,
-	},
-	{
-		id: 'kling-v2-1-master',
-		name: 'Kling V2.1 Master',
-		description: 'V2.1 Master',
-		cfgScale: false,
-		modes: [],
-		soundModes: [],
-		cameraControl: null,
-	},
-	{
-		id: 'kling-v2-5-turbo',
-		name: 'Kling V2.5 Turbo',
-		description: 'Faster V2.5',
-		cfgScale: false,
-		modes: ['std', 'pro'],
-		soundModes: [],
-		cameraControl: null,
+		multiShot: true,
 	},
 	{
 		id: 'kling-v2-6',
-		name: 'Kling V2.6',
-		description: 'V2.6, with generated sound in Pro mode',
+		name: 'Kling 2.6',
+		description: '5 or 10 s, sound in Professional mode (Standard is silent)',
+		legacy: false,
 		cfgScale: false,
 		modes: ['std', 'pro'],
+		durations: FIVE_OR_TEN,
 		soundModes: ['pro'],
 		cameraControl: null,
+		multiShot: false,
+	},
+	{
+		id: 'kling-v2-5-turbo',
+		name: 'Kling 2.5 Turbo',
+		description: '5 or 10 s, fast and cheap, no sound',
+		legacy: false,
+		cfgScale: false,
+		modes: ['std', 'pro'],
+		durations: FIVE_OR_TEN,
+		soundModes: [],
+		cameraControl: null,
+		multiShot: false,
+	},
+	{
+		id: 'kling-v2-1-master',
+		name: 'Kling V2.1 Master (Legacy)',
+		description: 'Reported retired at Kling; proxies may still run it',
+		legacy: true,
+		cfgScale: false,
+		modes: [],
+		durations: FIVE_OR_TEN,
+		soundModes: [],
+		cameraControl: null,
+		multiShot: false,
+	},
+	{
+		id: 'kling-v2-master',
+		name: 'Kling V2 Master (Legacy)',
+		description: 'Older V2 model; proxies may still run it',
+		legacy: true,
+		cfgScale: false,
+		modes: [],
+		durations: FIVE_OR_TEN,
+		soundModes: [],
+		cameraControl: null,
+		multiShot: false,
+	},
+	{
+		id: 'kling-v1-6',
+		name: 'Kling V1.6 (Legacy)',
+		description: 'Reported retired at Kling; CFG Scale',
+		legacy: true,
+		cfgScale: true,
+		modes: ['std', 'pro'],
+		durations: FIVE_OR_TEN,
+		soundModes: [],
+		cameraControl: null,
+		multiShot: false,
+	},
+	{
+		id: 'kling-v1',
+		name: 'Kling V1 (Legacy)',
+		description: 'Discontinued at Kling; the only model with camera control (Standard, 5 s); CFG Scale',
+		legacy: true,
+		cfgScale: true,
+		modes: ['std', 'pro'],
+		durations: FIVE_OR_TEN,
+		soundModes: [],
+		cameraControl: { modes: ['std'], durations: ['5'] },
+		multiShot: false,
 	},
 ];
+
+/** The current models, for errors that suggest one. */
+export const CURRENT_MODELS = KLING_MODELS.filter((model) => !model.legacy);
 
 /** The value of the Model parameter that reveals the Custom Model ID field. */
 export const CUSTOM_MODEL = 'custom';
@@ -101,6 +148,7 @@ const idsWhere = (test: (model: KlingModel) => boolean) => KLING_MODELS.filter(t
  */
 export const showFor = {
 	mode: (): IDisplayOptions['show'] => ({ model: [...idsWhere((m) => m.modes.length > 0), CUSTOM_MODEL] }),
+	multiShot: (): IDisplayOptions['show'] => ({ model: [...idsWhere((m) => m.multiShot), CUSTOM_MODEL] }),
 	cfgScale: (): IDisplayOptions['show'] => ({ model: [...idsWhere((m) => m.cfgScale), CUSTOM_MODEL] }),
 	sound: (): IDisplayOptions['show'] => ({ model: [...idsWhere((m) => m.soundModes.length > 0), CUSTOM_MODEL] }),
 	cameraControl: (): IDisplayOptions['show'] => {

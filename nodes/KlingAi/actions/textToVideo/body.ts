@@ -1,8 +1,8 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { klingModelFields } from '../../../../credentials/common/kling';
+import { klingCfgScaleMax, klingModelFields } from '../../../../credentials/common/kling';
 import { KlingInputError, readNumber, shown } from '../../helpers/parameters';
-import { CUSTOM_MODEL, DEFAULT_MODEL, findModel, KLING_MODELS } from '../../models/textToVideo';
+import { CUSTOM_MODEL, DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../models/textToVideo';
 
 /**
  * One text-to-video item: its fields read into Kling's request body and checked against the model
@@ -15,7 +15,10 @@ export const CFG_SCALE_DEFAULT = 0.5;
 export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
 export const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
 export const ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const;
-const DURATIONS = ['5', '10'] as const;
+export const MODES: readonly KlingMode[] = ['std', 'pro', '4k'];
+export const SHOT_PROMPT_MAX_LENGTH = 512;
+export const MAX_SHOTS = 6;
+const MODE_NAMES: Record<KlingMode, string> = { std: 'Standard', pro: 'Professional', '4k': '4K' };
 
 const modelsWith = (test: (model: (typeof KLING_MODELS)[number]) => boolean) =>
 	KLING_MODELS.filter(test)
@@ -87,6 +90,16 @@ function fieldsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	if (cameraType !== undefined) {
 		body.camera_control = { type: cameraType, config: param('cameraMovement') as IDataObject | undefined };
 	}
+	const multiShot = param('multiShot');
+	if (multiShot === true || multiShot === 'true') {
+		body.multi_shot = true;
+		const shotType = (param('shotType') as string | undefined) ?? 'customize';
+		body.shot_type = shotType;
+		if (shotType === 'customize') {
+			const shots = ((param('shots') ?? {}) as { shot?: IDataObject[] }).shot ?? [];
+			body.multi_prompt = shots.map((shot, index) => ({ index: index + 1, prompt: shot.prompt, duration: shot.duration }));
+		}
+	}
 	const options = (param('options') ?? {}) as IDataObject;
 	body.negative_prompt = readText(options.negativePrompt, 'negative prompt');
 	for (const key of Object.keys(body)) if (body[key] === undefined) delete body[key];
@@ -107,7 +120,7 @@ function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
 
 /** The checked request body of one text-to-video item. Throws KlingInputError; nothing is sent when it does. */
 export function textToVideoBody(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): IDataObject {
-	return checkBody(fieldsOf(ctx, itemIndex), modelOf(ctx, itemIndex), klingModelFields(credentials));
+	return checkBody(fieldsOf(ctx, itemIndex), modelOf(ctx, itemIndex), klingModelFields(credentials), klingCfgScaleMax(credentials));
 }
 
 /**
@@ -115,7 +128,7 @@ export function textToVideoBody(ctx: IExecuteFunctions, itemIndex: number, crede
  * support is dropped while it still holds its default (it is only visible because the model came
  * from an expression or is a custom ID) and is an error when the user set it.
  */
-function checkBody(input: IDataObject, model: string, modelFields: string[]): IDataObject {
+function checkBody(input: IDataObject, model: string, modelFields: string[], cfgScaleMax: number): IDataObject {
 	const body: IDataObject = { ...input };
 	const known = findModel(model);
 
@@ -130,10 +143,12 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 	checkLength(body.negative_prompt, 'negative prompt');
 
 	if (body.duration !== undefined) body.duration = String(body.duration).trim();
-	if (known && body.duration !== undefined && !(DURATIONS as readonly string[]).includes(body.duration as string)) {
+	const durations = known?.durations ?? Array.from({ length: 13 }, (_, i) => String(i + 3));
+	if (body.duration !== undefined && !durations.includes(body.duration as string)) {
+		const range = durations.length > 2 ? `${durations[0]} to ${durations[durations.length - 1]}` : durations.join(' or ');
 		throw new KlingInputError(
-			`The duration is "${body.duration}"; ${model} makes videos of 5 or 10 seconds`,
-			'Set Duration to 5 or 10.',
+			`The duration is "${body.duration}"; ${known ? model : 'Kling'} makes videos of ${range} seconds`,
+			`Set Duration to ${range}${known && !known.multiShot ? `, or choose ${modelsWith((m) => m.durations.length > 2)} for 3–15 s` : ''}.`,
 		);
 	}
 	if (body.aspect_ratio !== undefined && !(ASPECT_RATIOS as readonly string[]).includes(body.aspect_ratio as string)) {
@@ -144,23 +159,29 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 	}
 
 	if (body.mode !== undefined) {
-		if (body.mode !== 'std' && body.mode !== 'pro') {
-			throw new KlingInputError(`The mode is "${body.mode}"`, 'Use std (Standard) or pro (Professional).');
+		if (!(MODES as readonly unknown[]).includes(body.mode)) {
+			throw new KlingInputError(`The mode is "${body.mode}"`, 'Use std (Standard), pro (Professional) or 4k (4K, Kling 3.0).');
 		}
 		if (known && known.modes.length === 0) {
-			if (body.mode === 'pro') {
+			if (body.mode !== 'std') {
 				throw new KlingInputError(
-					`${model} has no Standard/Professional mode, but Mode is set to pro`,
+					`${model} has no modes, but Mode is set to ${MODE_NAMES[body.mode as KlingMode]}`,
 					`Remove the mode, or choose a model with modes: ${modelsWith((m) => m.modes.length > 0)}.`,
 				);
 			}
 			delete body.mode;
+		} else if (known && !known.modes.includes(body.mode as KlingMode)) {
+			throw new KlingInputError(
+				`${model} has no ${MODE_NAMES[body.mode as KlingMode]} mode`,
+				`Use ${known.modes.map((m) => MODE_NAMES[m]).join(' or ')}, or choose ${modelsWith((m) => m.modes.includes(body.mode as KlingMode))}.`,
+			);
 		}
 	}
 	const mode = (body.mode as string | undefined) ?? 'std';
 
 	if (body.cfg_scale !== undefined) {
-		const cfg = readNumber(body.cfg_scale, 'CFG Scale', { min: 0, max: 1 });
+		// The official API takes 0–1; some proxies 0–100 (their credential says which).
+		const cfg = readNumber(body.cfg_scale, 'CFG Scale', { min: 0, max: cfgScaleMax });
 		body.cfg_scale = cfg;
 		if (known ? !known.cfgScale : cfg === CFG_SCALE_DEFAULT) {
 			if (known && cfg !== CFG_SCALE_DEFAULT) {
@@ -178,10 +199,10 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 		if (known && known.soundModes.length === 0 && on) {
 			throw new KlingInputError(
 				`${model} cannot generate sound, but Sound is on`,
-				`Turn Sound off, or choose a model with sound: ${modelsWith((m) => m.soundModes.length > 0)} (Pro mode).`,
+				`Turn Sound off, or choose a model with sound: ${modelsWith((m) => m.soundModes.length > 0)}.`,
 			);
 		}
-		const sendSound = known ? known.soundModes.includes(mode as 'std' | 'pro') : on;
+		const sendSound = known ? known.soundModes.includes(mode as KlingMode) : on;
 		if (sendSound) body.sound = on ? 'on' : 'off';
 		else delete body.sound;
 	}
@@ -197,7 +218,7 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 			}
 			const support = known ? known.cameraControl : { modes: [mode], durations: [String(body.duration ?? '5')] };
 			const duration = String(body.duration ?? '5');
-			if (!support || !support.modes.includes(mode as 'std' | 'pro') || !support.durations.includes(duration)) {
+			if (!support || !support.modes.includes(mode as KlingMode) || !support.durations.includes(duration)) {
 				throw new KlingInputError(
 					`Camera control does not work with ${model} in ${mode} mode at ${duration} s`,
 					`Set Camera Control to None, or use ${modelsWith((m) => m.cameraControl !== null)} in Standard mode with a 5 s duration.`,
@@ -210,6 +231,59 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 		}
 	}
 
+	if (body.multi_shot !== undefined) checkMultiShot(body, model, known !== undefined && !known.multiShot);
+
 	for (const field of modelFields) body[field] = model;
 	return body;
+}
+
+/**
+ * Multi-shot (Kling 3.0): Kling splits the prompt itself (intelligence), or takes 1 to 6 shots of the
+ * user's (customize), each with a prompt of at most 512 characters and a whole number of seconds,
+ * together as long as the video. Sent as Kling names it: multi_shot, shot_type, multi_prompt.
+ */
+function checkMultiShot(body: IDataObject, model: string, unsupported: boolean) {
+	if (unsupported) {
+		throw new KlingInputError(
+			`${model} cannot make multi-shot videos, but Multi-Shot is on`,
+			`Turn Multi-Shot off, or choose ${modelsWith((m) => m.multiShot)}.`,
+		);
+	}
+	if (body.shot_type !== 'customize' && body.shot_type !== 'intelligence') {
+		throw new KlingInputError(`The shot type is ${shown(body.shot_type)}`, 'Use Custom (your shots) or Intelligent (Kling splits the prompt).');
+	}
+	if (body.shot_type === 'intelligence') return;
+	const shots = (body.multi_prompt ?? []) as IDataObject[];
+	if (shots.length < 1 || shots.length > MAX_SHOTS) {
+		throw new KlingInputError(
+			`Multi-shot with Custom shots needs 1 to ${MAX_SHOTS} shots, and ${shots.length} are set`,
+			`Add between 1 and ${MAX_SHOTS} shots under Shots, or set Shot Type to Intelligent.`,
+		);
+	}
+	let total = 0;
+	for (const shot of shots) {
+		const label = `shot ${shot.index}`;
+		const prompt = readText(shot.prompt, `prompt of ${label}`);
+		if (prompt === undefined || prompt.trim() === '') {
+			throw new KlingInputError(`The prompt of ${label} is empty`, `Describe what ${label} shows.`);
+		}
+		const length = characterCount(prompt);
+		if (length > SHOT_PROMPT_MAX_LENGTH) {
+			throw new KlingInputError(
+				`The prompt of ${label} is ${length} characters long; Kling takes at most ${SHOT_PROMPT_MAX_LENGTH} per shot`,
+				`Shorten it by ${length - SHOT_PROMPT_MAX_LENGTH} characters.`,
+			);
+		}
+		const seconds = readNumber(shot.duration, `Duration of ${label}`, { min: 1, max: 15, integer: true, unit: 'seconds' });
+		total += seconds;
+		shot.prompt = prompt;
+		shot.duration = String(seconds);
+	}
+	const duration = Number(body.duration ?? '5');
+	if (total !== duration) {
+		throw new KlingInputError(
+			`The shots last ${total} s together, but the video is ${duration} s`,
+			`Make the shots' durations add up to the Duration (${duration} s), or change the Duration to ${total} s.`,
+		);
+	}
 }

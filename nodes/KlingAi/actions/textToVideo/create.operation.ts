@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models/textToVideo';
 import { runCreate } from '../common/create';
 import { createOptions, downloadFields, simplifyField, waitFields } from '../common/fields';
-import { CFG_SCALE_DEFAULT, PROMPT_MAX_LENGTH, textToVideoBody } from './body';
+import { CFG_SCALE_DEFAULT, MAX_SHOTS, PROMPT_MAX_LENGTH, SHOT_PROMPT_MAX_LENGTH, textToVideoBody } from './body';
 
 const fields: INodeProperties[] = [
 	{
@@ -14,7 +14,7 @@ const fields: INodeProperties[] = [
 		options: modelOptions,
 		default: DEFAULT_MODEL,
 		description:
-			'The Kling model that makes the video. The fields below change with it: sound only on Kling V2.6, CFG Scale only on V1 models, camera control only on Kling V1.',
+			'The Kling model that makes the video. Current models first, legacy ones (retired at Kling, still run by some proxies) last. The fields below change with the model.',
 	},
 	{
 		displayName: 'Model ID',
@@ -42,8 +42,9 @@ const fields: INodeProperties[] = [
 		name: 'mode',
 		type: 'options',
 		options: [
-			{ name: 'Standard', value: 'std', description: 'Faster and cheaper' },
-			{ name: 'Professional', value: 'pro', description: 'Higher quality, slower and dearer' },
+			{ name: 'Standard', value: 'std', description: '720p: faster and cheaper' },
+			{ name: 'Professional', value: 'pro', description: '1080p: higher quality, slower and dearer' },
+			{ name: '4K', value: '4k', description: 'Kling 3.0 only: native 4K, the dearest' },
 		],
 		default: 'std',
 		displayOptions: { show: showFor.mode() },
@@ -52,11 +53,9 @@ const fields: INodeProperties[] = [
 		displayName: 'Duration',
 		name: 'duration',
 		type: 'options',
-		options: [
-			{ name: '5 Seconds', value: '5' },
-			{ name: '10 Seconds', value: '10' },
-		],
+		options: Array.from({ length: 13 }, (_, i) => ({ name: `${i + 3} Seconds`, value: String(i + 3) })),
 		default: '5',
+		description: 'Kling 3.0 makes 3 to 15 seconds; the other models 5 or 10',
 	},
 	{
 		displayName: 'Aspect Ratio',
@@ -76,17 +75,70 @@ const fields: INodeProperties[] = [
 		default: false,
 		displayOptions: { show: showFor.sound() },
 		description:
-			'Whether to generate sound with the video. Only Professional mode makes sound; in Standard mode the video is silent and this is not sent.',
+			'Whether to generate sound with the video. Kling 3.0 makes sound in every mode; Kling 2.6 only in Professional mode (in Standard the video is silent and this is not sent).',
+	},
+	{
+		displayName: 'Multi-Shot',
+		name: 'multiShot',
+		type: 'boolean',
+		default: false,
+		displayOptions: { show: showFor.multiShot() },
+		description: 'Whether to tell the story in several shots (Kling 3.0)',
+	},
+	{
+		displayName: 'Shot Type',
+		name: 'shotType',
+		type: 'options',
+		options: [
+			{ name: 'Custom', value: 'customize', description: 'Your shots below, each with its prompt and duration' },
+			{ name: 'Intelligent', value: 'intelligence', description: 'Kling splits the prompt into shots itself' },
+		],
+		default: 'customize',
+		displayOptions: { show: { ...showFor.multiShot(), multiShot: [true] } },
+	},
+	{
+		displayName: 'Shots',
+		name: 'shots',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, maxAllowedFields: MAX_SHOTS },
+		placeholder: 'Add Shot',
+		default: {},
+		displayOptions: { show: { ...showFor.multiShot(), multiShot: [true], shotType: ['customize'] } },
+		description: `Up to ${MAX_SHOTS} shots, in order; their durations must add up to the video's Duration`,
+		options: [
+			{
+				displayName: 'Shot',
+				name: 'shot',
+				values: [
+					{
+						displayName: 'Prompt',
+						name: 'prompt',
+						type: 'string',
+						typeOptions: { rows: 2 },
+						default: '',
+						placeholder: 'e.g. Close-up: the fox lifts its head',
+						description: `What this shot shows, at most ${SHOT_PROMPT_MAX_LENGTH} characters`,
+					},
+					{
+						displayName: 'Duration (Seconds)',
+						name: 'duration',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 15 },
+						default: 5,
+					},
+				],
+			},
+		],
 	},
 	{
 		displayName: 'CFG Scale',
 		name: 'cfgScale',
 		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
 		default: CFG_SCALE_DEFAULT,
 		displayOptions: { show: showFor.cfgScale() },
 		description:
-			'How closely the video follows the prompt, from 0 (more creative) to 1 (closer to the prompt). V2 models do not take it.',
+			'How closely the video follows the prompt: from 0 (more creative) to 1 (closer to the prompt) on the official API; 0 to 100 on a proxy whose credential says so (CFG Scale Range). Only V1 models take it.',
 	},
 	{
 		displayName: 'Camera Control',

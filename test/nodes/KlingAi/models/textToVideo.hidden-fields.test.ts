@@ -4,7 +4,7 @@
  * stand-in, which rejects any field a model does not take (per Kling's reference), must accept
  * every one of these requests.
  */
-import { KLING_MODELS, type KlingModel } from '../../../../nodes/KlingAi/models/textToVideo';
+import { KLING_MODELS, type KlingMode, type KlingModel } from '../../../../nodes/KlingAi/models/textToVideo';
 import { runKlingNode } from '../../../helpers/engine';
 import { createBodies, createParams, jwtCredentials } from '../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
@@ -15,6 +15,8 @@ const EVERY_MODEL_SPECIFIC_FIELD = {
 	sound: true,
 	cameraControl: 'simple',
 	cameraMovement: { zoom: 5 },
+	multiShot: true,
+	shotType: 'intelligence',
 };
 
 const cases = KLING_MODELS.flatMap((model) =>
@@ -51,13 +53,15 @@ describe('hidden fields are never sent', () => {
 		const effectiveMode = sendsMode ? mode : 'std';
 		const cameraWorks =
 			model.cameraControl !== null &&
-			model.cameraControl.modes.includes(effectiveMode as 'std' | 'pro') &&
+			model.cameraControl.modes.includes(effectiveMode as KlingMode) &&
 			model.cameraControl.durations.includes(duration);
 
 		// from the table's meaning
 		expect('mode' in body).toBe(sendsMode);
 		expect('cfg_scale' in body).toBe(model.cfgScale);
-		expect('sound' in body).toBe(model.soundModes.includes(effectiveMode as 'std' | 'pro'));
+		expect('sound' in body).toBe(model.soundModes.includes(effectiveMode as KlingMode));
+		expect('multi_shot' in body).toBe(model.multiShot);
+		if (model.multiShot) expect(body).toMatchObject({ multi_shot: true, shot_type: 'intelligence' });
 		expect('camera_control' in body).toBe(cameraWorks);
 		if (model.cfgScale) expect(body.cfg_scale).toBe(0.9);
 		if ('sound' in body) expect(body.sound).toBe('on');
@@ -65,13 +69,14 @@ describe('hidden fields are never sent', () => {
 
 		// and Kling's documented rules, literally
 		if (id.startsWith('kling-v2')) expect(body).not.toHaveProperty('cfg_scale');
-		if (id !== 'kling-v2-6' || mode !== 'pro') expect(body).not.toHaveProperty('sound');
+		if (id !== 'kling-v3' && (id !== 'kling-v2-6' || mode !== 'pro')) expect(body).not.toHaveProperty('sound');
+		if (id !== 'kling-v3') expect(body).not.toHaveProperty('multi_shot');
 		if (id !== 'kling-v1' || mode !== 'std' || duration !== '5') expect(body).not.toHaveProperty('camera_control');
 		if (id === 'kling-v2-master' || id === 'kling-v2-1-master') expect(body).not.toHaveProperty('mode');
 
 		// nothing the API does not know
 		for (const key of Object.keys(body)) {
-			expect(['model_name', 'prompt', 'mode', 'duration', 'aspect_ratio', 'cfg_scale', 'sound', 'camera_control', 'external_task_id']).toContain(key);
+			expect(['model_name', 'prompt', 'mode', 'duration', 'aspect_ratio', 'cfg_scale', 'sound', 'camera_control', 'external_task_id', 'multi_shot', 'shot_type']).toContain(key);
 		}
 	});
 

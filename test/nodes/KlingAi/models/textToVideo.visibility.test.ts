@@ -146,19 +146,27 @@ describe('Create field visibility', () => {
 		const shownFor = (id: string, values: INodeParameters = {}) =>
 			visibleCreateFields({ model: id, mode: 'std', duration: '5', ...values });
 
-		it('lists the six text-to-video models of the reference', () => {
-			expect([...ids].sort()).toEqual(
-				['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6'].sort(),
-			);
+		it('lists the current models first (3.0, 2.6, 2.5 Turbo), then the legacy ones, labelled so', () => {
+			expect(ids).toEqual(['kling-v3', 'kling-v2-6', 'kling-v2-5-turbo', 'kling-v2-1-master', 'kling-v2-master', 'kling-v1-6', 'kling-v1']);
+			const options = (createProperty('model').options ?? []) as Array<{ name: string; value: string }>;
+			for (const option of options.slice(3, 7)) expect(option.name).toMatch(/\(Legacy\)$/);
+			for (const option of options.slice(0, 3)) expect(option.name).not.toMatch(/Legacy/);
 		});
 
-		it('shows Sound only for kling-v2-6', () => {
-			expect(ids.filter((id) => shownFor(id).has('sound'))).toEqual(['kling-v2-6']);
+		it('shows Sound for kling-v3 and kling-v2-6 only', () => {
+			expect(ids.filter((id) => shownFor(id).has('sound'))).toEqual(['kling-v3', 'kling-v2-6']);
 			expect(shownFor('kling-v2-6', { mode: 'pro' }).has('sound')).toBe(true);
 		});
 
-		it('hides CFG Scale for every kling-v2 model and shows it for the V1 models', () => {
-			for (const id of ids) expect(shownFor(id).has('cfgScale')).toBe(!id.startsWith('kling-v2'));
+		it('shows Multi-Shot only for kling-v3, and the shots only for Custom', () => {
+			expect(ids.filter((id) => shownFor(id).has('multiShot'))).toEqual(['kling-v3']);
+			expect(shownFor('kling-v3', { multiShot: true, shotType: 'customize' }).has('shots')).toBe(true);
+			expect(shownFor('kling-v3', { multiShot: true, shotType: 'intelligence' }).has('shots')).toBe(false);
+			expect(shownFor('custom', { multiShot: true, shotType: 'customize' }).has('shots')).toBe(true);
+		});
+
+		it('hides CFG Scale for every model from V2 on and shows it for the V1 models', () => {
+			for (const id of ids) expect(shownFor(id).has('cfgScale')).toBe(id === 'kling-v1' || id === 'kling-v1-6');
 			expect(ids.filter((id) => shownFor(id).has('cfgScale')).sort()).toEqual(['kling-v1', 'kling-v1-6']);
 		});
 

@@ -113,7 +113,7 @@ const BAD_INPUTS: Array<[string, BadInput]> = [
 			parameters: { ...MODEL_FROM_ITEM, cfgScale: 0.8 },
 			items: [{ model: 'kling-v1' }, { model: 'kling-v2-master' }, { model: 'kling-v1-6' }],
 			message: /kling-v2-master does not support CFG Scale, but it is set to 0.8/,
-			fix: /Remove CFG Scale .*kling-v1, kling-v1-6/,
+			fix: /Remove CFG Scale .*kling-v1-6, kling-v1/,
 		},
 	],
 	[
@@ -122,7 +122,7 @@ const BAD_INPUTS: Array<[string, BadInput]> = [
 			parameters: { ...MODEL_FROM_ITEM, mode: 'pro', sound: true },
 			items: [{ model: 'kling-v2-6' }, { model: 'kling-v1-6' }, { model: 'kling-v2-6' }],
 			message: /kling-v1-6 cannot generate sound, but Sound is on/,
-			fix: /Turn Sound off, or choose a model with sound: kling-v2-6/,
+			fix: /Turn Sound off, or choose a model with sound: kling-v3, kling-v2-6/,
 		},
 	],
 	[
@@ -139,7 +139,7 @@ const BAD_INPUTS: Array<[string, BadInput]> = [
 		{
 			parameters: { ...MODEL_FROM_ITEM, mode: 'pro' },
 			items: [{ model: 'kling-v2-6' }, { model: 'kling-v2-master' }, { model: 'kling-v2-5-turbo' }],
-			message: /kling-v2-master has no Standard\/Professional mode, but Mode is set to pro/,
+			message: /kling-v2-master has no modes, but Mode is set to Professional/,
 			fix: /Remove the mode, or choose a model with modes/,
 		},
 	],

@@ -17,7 +17,7 @@ describe('Create', () => {
 	let standIn: KlingStandIn;
 
 	beforeAll(async () => {
-		standIn = await startKlingStandIn({ callbacks: false, knownModels: [...DEFAULT_MODELS, 'kling-v3'] });
+		standIn = await startKlingStandIn({ callbacks: false, knownModels: [...DEFAULT_MODELS, 'kling-v4-preview'] });
 	});
 	afterAll(async () => {
 		await standIn.close();
@@ -171,17 +171,17 @@ describe('Create', () => {
 
 	describe('custom model ID', () => {
 		it('passes a model the node does not list through as typed (trimmed)', async () => {
-			const body = await sentBody({ model: 'custom', customModel: ' kling-v3 ', mode: 'pro', duration: '5' });
+			const body = await sentBody({ model: 'custom', customModel: ' kling-v4-preview ', mode: 'pro', duration: '5' });
 
-			expect(body.model_name).toBe('kling-v3');
-			expect([...standIn.tasks.values()][0].model).toBe('kling-v3');
+			expect(body.model_name).toBe('kling-v4-preview');
+			expect([...standIn.tasks.values()][0].model).toBe('kling-v4-preview');
 		});
 
 		it('keeps the CFG scale default out of the request, and sends a value the user set', async () => {
-			const untouched = await sentBody({ model: 'custom', customModel: 'kling-v3' });
+			const untouched = await sentBody({ model: 'custom', customModel: 'kling-v4-preview' });
 			expect(untouched).not.toHaveProperty('cfg_scale');
 			standIn.reset();
-			const set = await sentBody({ model: 'custom', customModel: 'kling-v3', cfgScale: 0.7 });
+			const set = await sentBody({ model: 'custom', customModel: 'kling-v4-preview', cfgScale: 0.7 });
 			expect(set.cfg_scale).toBe(0.7);
 		});
 	});
