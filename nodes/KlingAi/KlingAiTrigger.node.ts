@@ -13,8 +13,8 @@ import {
 } from 'n8n-workflow';
 
 import { downloadFields, simplifyField } from './actions/common/fields';
-import { downloadVideos, MAX_VIDEO_MB_DEFAULT, MAX_VIDEO_MB_LIMIT } from './helpers/download';
-import { asNodeError, readBinaryPropertyName, readNumber } from './helpers/parameters';
+import { downloadVideos, readDownloadSettings } from './helpers/download';
+import { asNodeError } from './helpers/parameters';
 import { simplifyTask } from './helpers/simplify';
 import { CREDENTIAL_TYPE, gaveUp, klingCredentials, type KlingTask, type RetryPolicy, sendWithRetries } from './transport';
 import { getTaskRequest, isUsableTaskId } from './transport/tasks';
@@ -70,11 +70,7 @@ async function fetchTask(ctx: IWebhookFunctions, taskId: string): Promise<KlingT
 
 function downloadSettings(ctx: IWebhookFunctions) {
 	try {
-		return {
-			binaryPropertyName: readBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', 'data'), 'Put Output File in Field'),
-			maxBytes:
-				readNumber(ctx.getNodeParameter('maxVideoSize', MAX_VIDEO_MB_DEFAULT), 'Max Video Size', { min: 1, max: MAX_VIDEO_MB_LIMIT, unit: 'MB' }) * 1024 * 1024,
-		};
+		return readDownloadSettings((name, fallback) => ctx.getNodeParameter(name, fallback));
 	} catch (error) {
 		throw asNodeError(ctx.getNode(), error);
 	}

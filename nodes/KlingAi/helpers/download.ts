@@ -2,6 +2,7 @@ import type { IBinaryKeyData, IN8nHttpFullResponse, JsonObject } from 'n8n-workf
 import { NodeApiError } from 'n8n-workflow';
 
 import { cancelSignal, type KlingContext, type KlingTask } from '../transport';
+import { readBinaryPropertyName, readNumber } from './parameters';
 
 const VIDEO_MIME_TYPE = 'video/mp4';
 export const MAX_VIDEO_MB_DEFAULT = 250;
@@ -19,6 +20,17 @@ function videoFileName(task: KlingTask, index: number): string {
 export interface DownloadSettings {
 	binaryPropertyName: string;
 	maxBytes: number;
+}
+
+/**
+ * The download fields of an operation or the trigger (Put Output File in Field, Max Video Size),
+ * read through the caller's own getNodeParameter (items and webhooks read parameters differently).
+ */
+export function readDownloadSettings(parameter: (name: string, fallback: unknown) => unknown): DownloadSettings {
+	return {
+		binaryPropertyName: readBinaryPropertyName(parameter('binaryPropertyName', 'data'), 'Put Output File in Field'),
+		maxBytes: readNumber(parameter('maxVideoSize', MAX_VIDEO_MB_DEFAULT), 'Max Video Size', { min: 1, max: MAX_VIDEO_MB_LIMIT, unit: 'MB' }) * 1024 * 1024,
+	};
 }
 
 type ByteSource = AsyncIterable<Buffer> & { resume(): void; destroy(error?: Error): void };

@@ -8,9 +8,9 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { customUrlProblem } from '../../../../credentials/common/kling';
-import { downloadVideos, type DownloadSettings, MAX_VIDEO_MB_DEFAULT, MAX_VIDEO_MB_LIMIT } from '../../helpers/download';
+import { downloadVideos, type DownloadSettings, readDownloadSettings } from '../../helpers/download';
 import { generatedExternalTaskId, itemPlace, type ItemPlace, rememberFirstCreate } from '../../helpers/externalTaskId';
-import { asNodeError, KlingInputError, numberParameter, readBinaryPropertyName, readNumber } from '../../helpers/parameters';
+import { asNodeError, KlingInputError, numberParameter, readNumber } from '../../helpers/parameters';
 import {
 	MAX_WAIT_DEFAULT_S,
 	MAX_WAIT_LIMIT_S,
@@ -108,11 +108,7 @@ function readPlan(ctx: IExecuteFunctions, spec: CreateResource, itemIndex: numbe
 
 	let download: DownloadSettings | undefined;
 	if (wait && readBoolean(ctx.getNodeParameter('downloadVideo', itemIndex, false), 'Download Video')) {
-		download = {
-			binaryPropertyName: readBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'), 'Put Output File in Field'),
-			maxBytes:
-				numberParameter(ctx, 'maxVideoSize', itemIndex, 'Max Video Size', { min: 1, max: MAX_VIDEO_MB_LIMIT, unit: 'MB' }, MAX_VIDEO_MB_DEFAULT) * 1024 * 1024,
-		};
+		download = readDownloadSettings((name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback));
 	}
 
 	const place = itemPlace(ctx, itemIndex);

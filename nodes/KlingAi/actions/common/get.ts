@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { downloadVideos, MAX_VIDEO_MB_DEFAULT, MAX_VIDEO_MB_LIMIT } from '../../helpers/download';
-import { asNodeError, numberParameter, readBinaryPropertyName } from '../../helpers/parameters';
+import { downloadVideos, readDownloadSettings } from '../../helpers/download';
+import { asNodeError } from '../../helpers/parameters';
 import { simplifyTask } from '../../helpers/simplify';
 import { getTask, isUsableTaskId, type KlingResource } from '../../transport/tasks';
 import { downloadFields, simplifyField } from './fields';
@@ -59,10 +59,7 @@ export async function runGet(ctx: IExecuteFunctions, resource: KlingResource): P
 		let download;
 		try {
 			download = (ctx.getNodeParameter('downloadVideo', itemIndex, false) as boolean)
-				? {
-						binaryPropertyName: readBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'), 'Put Output File in Field'),
-						maxBytes: numberParameter(ctx, 'maxVideoSize', itemIndex, 'Max Video Size', { min: 1, max: MAX_VIDEO_MB_LIMIT, unit: 'MB' }, MAX_VIDEO_MB_DEFAULT) * 1024 * 1024,
-					}
+				? readDownloadSettings((name, fallback) => ctx.getNodeParameter(name, itemIndex, fallback))
 				: undefined;
 		} catch (error) {
 			throw asNodeError(ctx.getNode(), error, itemIndex);
