@@ -1,13 +1,14 @@
 import type { IDisplayOptions, INodePropertyOptions } from 'n8n-workflow';
 
+import { CUSTOM_MODEL, findModelIn, idsWhere as idsWhereIn, type ModelRow, modelOptionsOf } from './shared';
+
+export { CUSTOM_MODEL } from './shared';
+
 /**
  * The one table of Kling text-to-video models and what each supports. The editor's parameter
  * visibility, the validation before a request, and the tests all read it: a new model is one row.
  */
-export interface KlingModel {
-	id: string;
-	name: string;
-	description: string;
+export interface KlingModel extends ModelRow {
 	/** cfg_scale (0–1) is accepted. */
 	cfgScale: boolean;
 	/** Modes the model takes; empty when the API takes no mode for it. */
@@ -75,25 +76,15 @@ export const KLING_MODELS: readonly KlingModel[] = [
 	},
 ];
 
-/** The value of the Model parameter that reveals the Custom Model ID field. */
-export const CUSTOM_MODEL = 'custom';
-
 export const DEFAULT_MODEL = 'kling-v2-6';
 
 export function findModel(id: string): KlingModel | undefined {
-	return KLING_MODELS.find((model) => model.id === id);
+	return findModelIn(KLING_MODELS, id);
 }
 
-export const modelOptions: INodePropertyOptions[] = [
-	...KLING_MODELS.map((model) => ({ name: model.name, value: model.id, description: model.description })),
-	{
-		name: 'Custom Model ID',
-		value: CUSTOM_MODEL,
-		description: 'A newer model not listed here, passed through as typed',
-	},
-];
+export const modelOptions: INodePropertyOptions[] = modelOptionsOf(KLING_MODELS);
 
-const idsWhere = (test: (model: KlingModel) => boolean) => KLING_MODELS.filter(test).map((model) => model.id);
+const idsWhere = (test: (model: KlingModel) => boolean) => idsWhereIn(KLING_MODELS, test);
 
 /**
  * displayOptions derived from the table. A custom model ID shows every field (its support is
