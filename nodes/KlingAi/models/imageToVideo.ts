@@ -1,5 +1,6 @@
 import type { IDisplayOptions, INodePropertyOptions } from 'n8n-workflow';
 
+export { CUSTOM_MODEL } from './shared';
 import { type CameraType, CUSTOM_MODEL, findModelIn, idsWhere, type Mode, type ModelRow, modelOptionsOf } from './shared';
 
 /**
