@@ -15,7 +15,10 @@ export interface StandInConfig {
 	/** '' or '/kling' (leading slash, no trailing slash). */
 	prefix: string;
 	modelField: 'model_name' | 'model' | 'either';
+	/** Models accepted by a resource that does not name its own defaults (text2video's). */
 	knownModels: ReadonlySet<string>;
+	/** The `knownModels` option as given (it then applies to every resource), or undefined. */
+	knownModelsOption?: ReadonlySet<string>;
 	clockOffsetMs: number;
 	defaultDurationMs: number;
 	defaultVideoBytes: number;
@@ -75,6 +78,7 @@ export function resolveConfig(options: StandInOptions, defaultModels: readonly s
 		prefix: normalizePrefix(options.prefix),
 		modelField: options.modelField ?? 'model_name',
 		knownModels: new Set(options.knownModels ?? defaultModels),
+		knownModelsOption: options.knownModels ? new Set(options.knownModels) : undefined,
 		clockOffsetMs: (options.clockOffsetSec ?? 0) * 1000,
 		defaultDurationMs: options.taskDurationMs ?? 0,
 		defaultVideoBytes: options.videoBytes ?? 64 * 1024,

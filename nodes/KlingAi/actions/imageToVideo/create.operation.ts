@@ -1,12 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
 
 import { IMAGE_MAX_ASPECT, IMAGE_MAX_BYTES, IMAGE_MIN_SIDE_PX } from '../../helpers/images';
 import { CUSTOM_MODEL, DEFAULT_IMAGE_MODEL, imageModelOptions, imageShowFor } from '../../models/imageToVideo';
 import { type CameraType } from '../../models/shared';
 import { CAMERA_AXES, CFG_SCALE_DEFAULT, PROMPT_MAX_LENGTH } from '../common/body';
 import { runCreate } from '../common/create';
-import { createOptions, downloadFields, simplifyField, waitFields } from '../common/fields';
+import { createOptions, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
 import { DYNAMIC_MASKS_MAX, imageToVideoBody, TRAJECTORY_MAX_POINTS, TRAJECTORY_MIN_POINTS } from './body';
 
 const IMAGE_RULES = `JPG or PNG, at most ${IMAGE_MAX_BYTES / 1024 / 1024} MB, at least ${IMAGE_MIN_SIDE_PX}×${IMAGE_MIN_SIDE_PX} px, aspect ratio 1:${IMAGE_MAX_ASPECT} to ${IMAGE_MAX_ASPECT}:1`;
@@ -270,7 +269,7 @@ const fields: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['imageToVideo'], operation: ['create'] } }, fields);
+export const description = operationFields('imageToVideo', 'create', fields);
 
 /** Create runs as code (see ../common/create.ts): it checks every item first, queues for slots, waits and downloads. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
