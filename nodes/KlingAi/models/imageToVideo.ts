@@ -237,7 +237,7 @@ export const imageShowFor = {
 	tailFrame: () =>
 		groupedRules<boolean>(
 			(m) => m.tailFrame && { ...m.tailFrame, extraKey: m.tailFrame.silentOnly ? 'silent' : '', extra: m.tailFrame.silentOnly },
-			(silentOnly) => (silentOnly ? onlyWhen({ sound: [false] }) : {}),
+			(silentOnly) => (silentOnly ? onlyWhen({ imageSound: [false] }) : {}),
 			undefined,
 		),
 	/** Camera control, with the camera types each group takes. */

@@ -126,11 +126,11 @@ async function fieldsOf(ctx: IExecuteFunctions, itemIndex: number) {
 	body.prompt = readText(param('prompt'), 'prompt');
 	body.mode = param('mode') as string | undefined;
 	body.duration = param('duration') as string | undefined;
-	body.cfg_scale = param('cfgScale') as number | undefined;
-	const sound = param('sound');
+	body.cfg_scale = param('imageCfgScale') as number | undefined;
+	const sound = param('imageSound');
 	if (sound !== undefined) body.sound = sound === true || sound === 'on' ? 'on' : 'off';
-	const cameraType = param('cameraControl');
-	if (cameraType !== undefined) body.camera_control = { type: cameraType, config: param('cameraMovement') as IDataObject | undefined };
+	const cameraType = param('imageCameraControl');
+	if (cameraType !== undefined) body.camera_control = { type: cameraType, config: param('imageCameraMovement') as IDataObject | undefined };
 
 	let motionBrush = false;
 	const brush = param('motionBrush');

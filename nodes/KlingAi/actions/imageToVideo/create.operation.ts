@@ -10,6 +10,11 @@ import { DYNAMIC_MASKS_MAX, imageToVideoBody, TRAJECTORY_MAX_POINTS, TRAJECTORY_
 
 const IMAGE_RULES = `JPG or PNG, at most ${IMAGE_MAX_BYTES / 1024 / 1024} MB, at least ${IMAGE_MIN_SIDE_PX}×${IMAGE_MIN_SIDE_PX} px, aspect ratio 1:${IMAGE_MAX_ASPECT} to ${IMAGE_MAX_ASPECT}:1`;
 
+/**
+ * Field names: the ones both resources share (model, prompt, mode, duration, options, …) are the same;
+ * sound, CFG scale and camera control are named imageSound, imageCfgScale, imageCameraControl and
+ * imageCameraMovement here, so that each resource's copy is its own field (and its tests find one).
+ */
 const INPUT_TYPES: INodePropertyOptions[] = [
 	{ name: 'URL', value: 'url', description: 'A public http(s) URL that Kling fetches' },
 	{ name: 'Base64', value: 'base64', description: 'The image as base64 text (a data: prefix is removed)' },
@@ -76,7 +81,7 @@ const tailFrameFields: INodeProperties[] = imageShowFor.tailFrame().map((rule) =
 
 const cameraControlFields: INodeProperties[] = imageShowFor.cameraControl().map((rule) => ({
 	displayName: 'Camera Control',
-	name: 'cameraControl',
+	name: 'imageCameraControl',
 	type: 'options',
 	options: [...(rule.extra ?? []).map((type) => CAMERA_OPTIONS[type]), NONE].sort((a, b) => a.name.localeCompare(b.name)),
 	default: 'none',
@@ -158,7 +163,7 @@ const fields: INodeProperties[] = [
 	},
 	{
 		displayName: 'Sound',
-		name: 'sound',
+		name: 'imageSound',
 		type: 'boolean',
 		default: false,
 		displayOptions: { show: imageShowFor.sound() },
@@ -166,7 +171,7 @@ const fields: INodeProperties[] = [
 	},
 	{
 		displayName: 'CFG Scale',
-		name: 'cfgScale',
+		name: 'imageCfgScale',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 		default: CFG_SCALE_DEFAULT,
@@ -178,11 +183,11 @@ const fields: INodeProperties[] = [
 	...cameraControlFields,
 	{
 		displayName: 'Camera Movement',
-		name: 'cameraMovement',
+		name: 'imageCameraMovement',
 		type: 'collection',
 		placeholder: 'Add Movement',
 		default: {},
-		displayOptions: { show: { ...withCamera, cameraControl: ['simple'] } },
+		displayOptions: { show: { ...withCamera, imageCameraControl: ['simple'] } },
 		description: 'Exactly one movement, from -10 to 10',
 		options: CAMERA_AXES.map((axis) => ({
 			displayName: axis.charAt(0).toUpperCase() + axis.slice(1),
