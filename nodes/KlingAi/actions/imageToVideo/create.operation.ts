@@ -32,7 +32,7 @@ function imageValueFields(prefix: string, label: string, typeField: string, show
 			default: '',
 			required,
 			placeholder: 'e.g. https://example.com/photo.jpg',
-			displayOptions: { show: { ...show, [typeField]: ['url'] } },
+			displayOptions: { show: { [typeField]: ['url'], ...show } },
 			description: `The URL of the ${label.toLowerCase()}: ${IMAGE_RULES}`,
 		},
 		{
@@ -43,7 +43,7 @@ function imageValueFields(prefix: string, label: string, typeField: string, show
 			default: '',
 			required,
 			placeholder: 'e.g. {{ $json.imageBase64 }}',
-			displayOptions: { show: { ...show, [typeField]: ['base64'] } },
+			displayOptions: { show: { [typeField]: ['base64'], ...show } },
 			description: `The ${label.toLowerCase()} as base64 text: ${IMAGE_RULES}`,
 		},
 		{
@@ -53,7 +53,7 @@ function imageValueFields(prefix: string, label: string, typeField: string, show
 			default: 'data',
 			required,
 			placeholder: 'e.g. data',
-			displayOptions: { show: { ...show, [typeField]: ['binary'] } },
+			displayOptions: { show: { [typeField]: ['binary'], ...show } },
 			hint: 'The name of the input item\'s binary property that holds the image',
 			description: `The binary property of the input item with the ${label.toLowerCase()}: ${IMAGE_RULES}`,
 		},
@@ -100,7 +100,9 @@ const motionBrushFields: INodeProperties[] = imageShowFor.motionBrush().map((rul
 
 const withTail = { model: imageShowFor.modelsWith('tailFrame') };
 const withCamera = { model: imageShowFor.modelsWith('cameraControl') };
-const withBrush = { model: imageShowFor.modelsWith('motionBrush'), motionBrush: [true] };
+// The switch comes before the model in each rule: n8n shows a field at the first rule on a parameter set
+// by expression, so with a model by expression these fields still follow their switch.
+const withBrush = { motionBrush: [true], model: imageShowFor.modelsWith('motionBrush') };
 
 const fields: INodeProperties[] = [
 	{
@@ -187,7 +189,7 @@ const fields: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Movement',
 		default: {},
-		displayOptions: { show: { ...withCamera, imageCameraControl: ['simple'] } },
+		displayOptions: { show: { imageCameraControl: ['simple'], ...withCamera } },
 		description: 'Exactly one movement, from -10 to 10',
 		options: CAMERA_AXES.map((axis) => ({
 			displayName: axis.charAt(0).toUpperCase() + axis.slice(1),
