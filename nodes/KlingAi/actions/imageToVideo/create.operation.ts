@@ -23,14 +23,15 @@ const INPUT_TYPES: INodePropertyOptions[] = [
 const NONE: INodePropertyOptions = { name: 'None', value: 'none' };
 
 /** The three fields of one image input (URL, base64, binary property), shown by its input-type field. */
-function imageValueFields(prefix: string, label: string, typeField: string, show: Record<string, Array<string | boolean>>, required: boolean): INodeProperties[] {
+function imageValueFields(prefix: string, label: string, typeField: string, show: Record<string, Array<string | boolean>>): INodeProperties[] {
+	// Not `required`: the input type may come from an expression, which shows all three fields, and an
+	// empty required field would stop the workflow from running. An empty value is caught per item.
 	return [
 		{
 			displayName: `${label} URL`,
 			name: `${prefix}Url`,
 			type: 'string',
 			default: '',
-			required,
 			placeholder: 'e.g. https://example.com/photo.jpg',
 			displayOptions: { show: { [typeField]: ['url'], ...show } },
 			description: `The URL of the ${label.toLowerCase()}: ${IMAGE_RULES}`,
@@ -41,7 +42,6 @@ function imageValueFields(prefix: string, label: string, typeField: string, show
 			type: 'string',
 			typeOptions: { rows: 2 },
 			default: '',
-			required,
 			placeholder: 'e.g. {{ $json.imageBase64 }}',
 			displayOptions: { show: { [typeField]: ['base64'], ...show } },
 			description: `The ${label.toLowerCase()} as base64 text: ${IMAGE_RULES}`,
@@ -51,7 +51,6 @@ function imageValueFields(prefix: string, label: string, typeField: string, show
 			name: `${prefix}BinaryProperty`,
 			type: 'string',
 			default: 'data',
-			required,
 			placeholder: 'e.g. data',
 			displayOptions: { show: { [typeField]: ['binary'], ...show } },
 			hint: 'The name of the input item\'s binary property that holds the image',
@@ -132,7 +131,7 @@ const fields: INodeProperties[] = [
 		default: 'url',
 		description: 'How the image (the first frame) is given',
 	},
-	...imageValueFields('image', 'Image', 'imageInputType', {}, true),
+	...imageValueFields('image', 'Image', 'imageInputType', {}),
 	{
 		displayName: 'Prompt',
 		name: 'prompt',
@@ -181,7 +180,7 @@ const fields: INodeProperties[] = [
 		description: 'How closely the video follows the prompt, from 0 (more creative) to 1 (closer to the prompt). V2 models do not take it.',
 	},
 	...tailFrameFields,
-	...imageValueFields('tailImage', 'Tail Frame Image', 'tailFrame', withTail, true),
+	...imageValueFields('tailImage', 'Tail Frame Image', 'tailFrame', withTail),
 	...cameraControlFields,
 	{
 		displayName: 'Camera Movement',
@@ -209,7 +208,7 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: withBrush },
 		description: 'A mask image (static_mask) whose painted area stays still; same aspect ratio as the image',
 	},
-	...imageValueFields('staticMask', 'Static Mask', 'staticMaskInputType', withBrush, true),
+	...imageValueFields('staticMask', 'Static Mask', 'staticMaskInputType', withBrush),
 	{
 		displayName: 'Dynamic Masks',
 		name: 'dynamicMasks',
