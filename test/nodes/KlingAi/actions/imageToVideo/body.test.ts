@@ -20,7 +20,7 @@ interface BadInput {
 }
 
 const GOOD = pngBase64(320, 320, 'good');
-const b64 = (field = 'photo', value: unknown = GOOD) => ({ imageInputType: 'base64', imageBase64: `={{ $json.${field} }}`, _v: value });
+const b64 = (field = 'photo'): INodeParameters => ({ imageInputType: 'base64', imageBase64: `={{ $json.${field} }}` });
 const item = (json: IDataObject, binary?: INodeExecutionData['binary']): INodeExecutionData => ({ json, binary });
 const points = (n: number) => Array.from({ length: n }, (_, i) => `${i},${i}`).join(' ');
 const brush = (extra: IDataObject) => ({ model: 'kling-v1', mode: 'std', duration: '5', motionBrush: true, ...extra });
@@ -70,8 +70,7 @@ describe('image-to-video input validation before sending', () => {
 	beforeEach(() => standIn.reset());
 
 	const run = (parameters: INodeParameters, items: INodeExecutionData[], continueOnFail = false) => {
-		const { _v, ...rest } = parameters as IDataObject;
-		return runKlingNode({ parameters: i2vParams(rest as INodeParameters), credentials: jwtCredentials(standIn), items, continueOnFail });
+		return runKlingNode({ parameters: i2vParams(parameters), credentials: jwtCredentials(standIn), items, continueOnFail });
 	};
 
 	describe.each(BAD_INPUTS)('%s', (_label, input) => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import { Container } from '@n8n/di';
 import { BinaryDataService, FileLocation } from 'n8n-core';
-import type { IBinaryData, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IBinaryData, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../../helpers/engine';
 import { i2vParams, memoryBinary, pngBase64, testJpeg, testPng } from '../../../../helpers/image-kit';
@@ -216,7 +216,7 @@ describe('waiting, download, Get and Get Many', () => {
 	});
 
 	it('idempotent: n8n running the same item again (Retry On Fail) finds the task instead of paying twice', async () => {
-		const params = { imageInputType: 'base64', imageBase64: pngBase64() } as IDataObject;
+		const params: INodeParameters = { imageInputType: 'base64', imageBase64: pngBase64() };
 		const first = await runKlingNode({ parameters: i2vParams(params), credentials: jwtCredentials(standIn), executionId: 'exec-i2v-retry' });
 		const again = await runKlingNode({ parameters: i2vParams(params), credentials: jwtCredentials(standIn), executionId: 'exec-i2v-retry' });
 		expect(first.error).toBeUndefined();
