@@ -1,5 +1,5 @@
 /**
- * What every task resource shares (text2video now; image2video and others later): the resource module
+ * What every task resource shares (text2video, image2video): the resource module
  * interface, the model-field rules of the official API and of proxies, and the Create / Get / List handlers
  * that run a module's own field rules and then the common task lifecycle.
  *
@@ -19,6 +19,10 @@ export interface ResourceModule {
 	readonly name: string;
 	/** Create (POST) and List (GET) path, without prefix, e.g. '/v1/videos/text2video'; Get is `${path}/{id}`. */
 	readonly path: string;
+	/** Models accepted when the `knownModels` option is not given. */
+	readonly defaultModels: readonly string[];
+	/** Largest Create body accepted (default MAX_BODY_BYTES); over it 400/1200. */
+	readonly maxBodyBytes?: number;
 	/**
 	 * Checks a Create body (a JSON object) against this resource's rules and returns the model that will run.
 	 * Throws ApiError (400/1200 unknown field or wrong shape, 400/1201 bad value).
@@ -39,19 +43,20 @@ export function matchGetPath(resource: ResourceModule, apiPath: string): string 
  * - 'model' (a proxy): reads only `model`; model_name is an unknown field.
  * - 'either': both names, which must agree.
  */
-export function resolveModel(body: Record<string, unknown>, config: StandInConfig): string {
+export function resolveModel(body: Record<string, unknown>, config: StandInConfig, defaultModels?: readonly string[]): string {
+	const known = config.knownModelsOption ?? (defaultModels ? new Set(defaultModels) : config.knownModels);
 	const hasModelName = body.model_name !== undefined;
 	const hasModel = body.model !== undefined;
 	switch (config.modelField) {
 		case 'model_name':
-			return hasModelName ? checkModel(config, 'model_name', body.model_name) : 'kling-v1';
+			return hasModelName ? checkModel(known, 'model_name', body.model_name) : 'kling-v1';
 		case 'model':
 			if ('model_name' in body) throw invalidRequest('unknown field "model_name" (this API reads "model")');
 			if (!hasModel) throw invalidRequest('"model" is required');
-			return checkModel(config, 'model', body.model);
+			return checkModel(known, 'model', body.model);
 		case 'either': {
-			const fromName = hasModelName ? checkModel(config, 'model_name', body.model_name) : undefined;
-			const fromModel = hasModel ? checkModel(config, 'model', body.model) : undefined;
+			const fromName = hasModelName ? checkModel(known, 'model_name', body.model_name) : undefined;
+			const fromModel = hasModel ? checkModel(known, 'model', body.model) : undefined;
 			if (fromName !== undefined && fromModel !== undefined && fromName !== fromModel) {
 				throw invalidValue(`"model" (${fromModel}) and "model_name" (${fromName}) disagree`);
 			}
@@ -60,10 +65,10 @@ export function resolveModel(body: Record<string, unknown>, config: StandInConfi
 	}
 }
 
-function checkModel(config: StandInConfig, field: string, value: unknown): string {
+function checkModel(known: ReadonlySet<string>, field: string, value: unknown): string {
 	if (typeof value !== 'string' || value === '') throw invalidValue(`"${field}" must be a non-empty string`);
-	if (!config.knownModels.has(value)) {
-		throw invalidValue(`model not supported: "${value}" (supported: ${[...config.knownModels].join(', ')})`);
+	if (!known.has(value)) {
+		throw invalidValue(`model not supported: "${value}" (supported: ${[...known].join(', ')})`);
 	}
 	return value;
 }
@@ -81,7 +86,7 @@ export interface CreateInput {
 export function handleCreate(state: StandInState, ctx: RequestContext, resource: ResourceModule, input: CreateInput): void {
 	const contentType = String(ctx.req.headers['content-type'] ?? '');
 	if (!/^application\/json\b/i.test(contentType)) throw invalidRequest('Content-Type must be application/json');
-	if (input.bodyTooLarge) throw invalidRequest(`body is larger than ${MAX_BODY_BYTES} bytes`);
+	if (input.bodyTooLarge) throw invalidRequest(`body is larger than ${resource.maxBodyBytes ?? MAX_BODY_BYTES} bytes`);
 	if (!input.bodyIsJson) throw invalidRequest('the body is not valid JSON');
 	const body = ctx.record.body;
 	if (!isPlainObject(body)) throw invalidRequest('the body must be a JSON object');

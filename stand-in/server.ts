@@ -1,6 +1,6 @@
 /**
  * The HTTP server: listens on 127.0.0.1, records every request, applies queued faults, routes to the
- * resource modules (text2video) and to video downloads, and offers the control surface (faults, the
+ * resource modules (text2video, image2video), to video downloads and to test images, and offers the control surface (faults, the
  * concurrency limit, stats, reset, close).
  */
 import * as http from 'node:http';
@@ -9,6 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { checkAuth } from './auth';
 import { clearPendingCallbacks } from './callbacks';
 import { applyFault, injectFault, takeFault } from './faults';
+import { image2video } from './image2video';
+import { IMAGE_PATH_RE, serveImage } from './images';
 import { DOWNLOAD_PATH_RE, serveDownload } from './media';
 import { type ResourceModule, MAX_BODY_BYTES, handleCreate, handleGet, handleList, matchGetPath } from './resource';
 import { ApiError, type RequestContext, finishRecord, requestId, sendError } from './respond';
@@ -18,7 +20,7 @@ import { DEFAULT_MODELS, text2video } from './text2video';
 import type { KlingStandIn, RecordedRequest, StandInOptions, StandInTask } from './types';
 
 /** The resource modules served, each under its own path. */
-const RESOURCES: readonly ResourceModule[] = [text2video];
+const RESOURCES: readonly ResourceModule[] = [text2video, image2video];
 
 interface Route {
 	kind: RecordedRequest['kind'];
@@ -57,14 +59,14 @@ function classify(method: string, apiPath: string, isDownload: boolean, insidePr
 	return { kind: 'other' };
 }
 
-function readBody(req: http.IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<{ text: string; tooLarge: boolean }> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let bytes = 0;
 		let tooLarge = false;
 		req.on('data', (chunk: Buffer) => {
 			bytes += chunk.length;
-			if (bytes > MAX_BODY_BYTES) tooLarge = true;
+			if (bytes > maxBytes) tooLarge = true;
 			else chunks.push(chunk);
 		});
 		req.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge }));
@@ -80,7 +82,8 @@ async function handleRequest(state: StandInState, req: http.IncomingMessage, res
 	const { path, query } = splitTarget(rawUrl);
 	const { prefix } = state.config;
 
-	const isDownload = DOWNLOAD_PATH_RE.test(path); // downloads are never under the prefix
+	const isImage = IMAGE_PATH_RE.test(path);
+	const isDownload = DOWNLOAD_PATH_RE.test(path) || isImage; // downloads and test images are never under the prefix
 	let apiPath = path;
 	let insidePrefix = true;
 	if (!isDownload && prefix) {
@@ -117,7 +120,7 @@ async function handleRequest(state: StandInState, req: http.IncomingMessage, res
 	let bodyText: string;
 	let bodyTooLarge: boolean;
 	try {
-		({ text: bodyText, tooLarge: bodyTooLarge } = await readBody(req));
+		({ text: bodyText, tooLarge: bodyTooLarge } = await readBody(req, route.resource?.maxBodyBytes ?? MAX_BODY_BYTES));
 	} catch {
 		finishRecord(ctx, 0, undefined);
 		return;
@@ -145,7 +148,8 @@ async function handleRequest(state: StandInState, req: http.IncomingMessage, res
 
 	try {
 		if (route.kind === 'download') {
-			serveDownload(state, ctx, path);
+			if (isImage) serveImage(ctx, path);
+			else serveDownload(state, ctx, path);
 			return;
 		}
 		if (route.kind === 'other' || !route.resource) {

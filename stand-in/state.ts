@@ -15,9 +15,12 @@ export interface StandInConfig {
 	/** '' or '/kling' (leading slash, no trailing slash). */
 	prefix: string;
 	modelField: 'model_name' | 'model' | 'either';
+	/** Models accepted by a resource that does not name its own defaults (text2video's). */
 	knownModels: ReadonlySet<string>;
 	retiredModels: ReadonlySet<string>;
 	dialect: 'official' | 'proxy';
+	/** The `knownModels` option as given (it then applies to every resource), or undefined. */
+	knownModelsOption?: ReadonlySet<string>;
 	clockOffsetMs: number;
 	defaultDurationMs: number;
 	defaultVideoBytes: number;
@@ -79,6 +82,7 @@ export function resolveConfig(options: StandInOptions, defaultModels: readonly s
 		knownModels: new Set(options.knownModels ?? defaultModels),
 		retiredModels: new Set(options.retiredModels ?? []),
 		dialect: options.dialect ?? 'official',
+		knownModelsOption: options.knownModels ? new Set(options.knownModels) : undefined,
 		clockOffsetMs: (options.clockOffsetSec ?? 0) * 1000,
 		defaultDurationMs: options.taskDurationMs ?? 0,
 		defaultVideoBytes: options.videoBytes ?? 64 * 1024,

@@ -7,7 +7,7 @@
  * multi_shot / shot_type / multi_prompt), retired models, and a proxy dialect (cfg_scale 0–100, image_tail).
  * Models added through `knownModels` that are not in the table get only type and range checks.
  *
- * An image-to-video module would sit beside this file as another ResourceModule with its own path and rules.
+ * The image-to-video module (image2video.ts) sits beside this file as another ResourceModule.
  */
 import { type ResourceModule, modelFields, resolveModel } from './resource';
 import { ApiError, invalidValue, isPlainObject } from './respond';
@@ -70,7 +70,7 @@ const CREATE_FIELDS = [
 	'multi_prompt',
 ];
 const MAX_SHOT_PROMPT_CHARS = 512;
-const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
+export const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
 const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
 const ASPECT_RATIOS = ['16:9', '9:16', '1:1'];
 const MAX_PROMPT_CHARS = 2500;
@@ -155,6 +155,11 @@ function validateCameraControl(value: unknown, model: string, support: ModelSupp
 	if (support.cameraControl === 'v1-std-5s' && (mode !== 'std' || duration !== '5')) {
 		throw invalidValue(`camera_control is supported by ${model} only with mode "std" and duration "5"`);
 	}
+	checkCameraShape(value);
+}
+
+/** The shape of camera_control, as the reference describes it (shared with image2video). */
+export function checkCameraShape(value: unknown): void {
 	if (!isPlainObject(value)) throw invalidValue('"camera_control" must be an object');
 	for (const key of Object.keys(value)) {
 		if (key !== 'type' && key !== 'config') throw invalidValue(`unknown field "camera_control.${key}"`);
@@ -212,5 +217,6 @@ function validateMultiShot(body: Record<string, unknown>, model: string, support
 export const text2video: ResourceModule = {
 	name: 'text2video',
 	path: TEXT2VIDEO_PATH,
+	defaultModels: DEFAULT_MODELS,
 	validateCreate: validateText2VideoBody,
 };

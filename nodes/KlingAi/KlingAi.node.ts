@@ -1,5 +1,6 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
+import * as imageToVideo from './actions/imageToVideo';
 import * as textToVideo from './actions/textToVideo';
 
 /**
@@ -18,7 +19,7 @@ export class KlingAi implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-		description: 'Generate videos from text with Kling AI',
+		description: 'Generate videos from text or images with Kling AI',
 		defaults: { name: 'Kling AI' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -34,14 +35,19 @@ export class KlingAi implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Text to Video', value: 'textToVideo' }],
+				options: [
+					{ name: 'Image to Video', value: 'imageToVideo' },
+					{ name: 'Text to Video', value: 'textToVideo' },
+				],
 				default: 'textToVideo',
 			},
 			...textToVideo.description,
+			...imageToVideo.description,
 		],
 	};
 
 	customOperations = {
 		textToVideo: textToVideo.operations,
+		imageToVideo: imageToVideo.operations,
 	};
 }

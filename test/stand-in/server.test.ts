@@ -33,7 +33,7 @@ describe('prefix', () => {
 	});
 
 	it('answers 404/1202 for unknown routes and methods', async () => {
-		expect((await call(api.url, 'GET', '/v1/videos/image2video')).json.code).toBe(1202);
+		expect((await call(api.url, 'GET', '/v1/videos/video-extend')).json.code).toBe(1202);
 		expect((await call(api.url, 'DELETE', CREATE)).json.code).toBe(1202);
 	});
 });

@@ -1,5 +1,9 @@
 import type { IDisplayOptions, INodePropertyOptions } from 'n8n-workflow';
 
+import { CUSTOM_MODEL, findModelIn, idsWhere as idsWhereIn, type ModelRow, modelOptionsOf } from './shared';
+
+export { CUSTOM_MODEL } from './shared';
+
 export type KlingMode = 'std' | 'pro' | '4k';
 
 /**
@@ -9,10 +13,7 @@ export type KlingMode = 'std' | 'pro' | '4k';
  * changelog of 2026 (kling-v3: 3–15 s, 4K mode since 04/2026, native audio, multi-shot; 2.6: 720p
  * (Standard) is silent only), and live answers that kling-v1 is discontinued (1.6 and 2.1 reported too).
  */
-export interface KlingModel {
-	id: string;
-	name: string;
-	description: string;
+export interface KlingModel extends ModelRow {
 	/** Retired or on its way out at Kling: still selectable (proxies and older accounts run it), listed last. */
 	legacy: boolean;
 	/** cfg_scale is accepted. */
@@ -122,25 +123,15 @@ export const KLING_MODELS: readonly KlingModel[] = [
 /** The current models, for errors that suggest one. */
 export const CURRENT_MODELS = KLING_MODELS.filter((model) => !model.legacy);
 
-/** The value of the Model parameter that reveals the Custom Model ID field. */
-export const CUSTOM_MODEL = 'custom';
-
 export const DEFAULT_MODEL = 'kling-v2-6';
 
 export function findModel(id: string): KlingModel | undefined {
-	return KLING_MODELS.find((model) => model.id === id);
+	return findModelIn(KLING_MODELS, id);
 }
 
-export const modelOptions: INodePropertyOptions[] = [
-	...KLING_MODELS.map((model) => ({ name: model.name, value: model.id, description: model.description })),
-	{
-		name: 'Custom Model ID',
-		value: CUSTOM_MODEL,
-		description: 'A newer model not listed here, passed through as typed',
-	},
-];
+export const modelOptions: INodePropertyOptions[] = modelOptionsOf(KLING_MODELS);
 
-const idsWhere = (test: (model: KlingModel) => boolean) => KLING_MODELS.filter(test).map((model) => model.id);
+const idsWhere = (test: (model: KlingModel) => boolean) => idsWhereIn(KLING_MODELS, test);
 
 /**
  * displayOptions derived from the table. A custom model ID shows every field (its support is

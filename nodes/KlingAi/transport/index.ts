@@ -137,7 +137,7 @@ function transportCode(error: unknown): string | undefined {
 	const code = /\b(E[A-Z]{4,})\b/.exec(texts)?.[1];
 	if (code) return code;
 	const phrases: Array<[RegExp, string]> = [
-		[/socket hang up|closed unexpectedly/i, 'ECONNRESET'],
+		[/socket hang up|closed unexpectedly|stream has been aborted|premature close/i, 'ECONNRESET'],
 		[/refused the connection/i, 'ECONNREFUSED'],
 		[/time(d)? ?out/i, 'ETIMEDOUT'],
 		[/connection was aborted/i, 'ECONNABORTED'],

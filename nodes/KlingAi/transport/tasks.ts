@@ -8,6 +8,7 @@ import { klingRequest, type KlingContext, type KlingTask, type RetryPolicy, DEFA
  */
 const KLING_ENDPOINTS = {
 	textToVideo: '/v1/videos/text2video',
+	imageToVideo: '/v1/videos/image2video',
 } as const;
 
 export type KlingResource = keyof typeof KLING_ENDPOINTS;

@@ -51,8 +51,11 @@ import { namingItem } from './items';
  */
 export interface CreateResource {
 	resource: KlingResource;
-	/** The request body of one item from its fields, checked against the model table. Throws KlingInputError. */
-	body(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): IDataObject;
+	/**
+	 * The request body of one item from its fields, checked against the model table. Throws (or
+	 * rejects with) KlingInputError. May be async, e.g. to read the item's binary data.
+	 */
+	body(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): IDataObject | Promise<IDataObject>;
 }
 
 /** How often the slot keeper looks at the queue (deadlines, probes, items to let through). */
@@ -82,8 +85,8 @@ function readBoolean(value: unknown, label: string): boolean {
 	throw new KlingInputError(`${label} is ${JSON.stringify(value) ?? 'empty'}; it must be true or false`, `Set ${label} on or off.`);
 }
 
-function readPlan(ctx: IExecuteFunctions, spec: CreateResource, itemIndex: number, credentials: ICredentialDataDecryptedObject): ItemPlan {
-	const body = spec.body(ctx, itemIndex, credentials);
+async function readPlan(ctx: IExecuteFunctions, spec: CreateResource, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<ItemPlan> {
+	const body = await spec.body(ctx, itemIndex, credentials);
 	const options = (ctx.getNodeParameter('options', itemIndex, {}) ?? {}) as IDataObject;
 
 	const callbackUrl = options.callbackUrl === undefined || options.callbackUrl === null ? '' : String(options.callbackUrl).trim();
@@ -139,14 +142,16 @@ export async function runCreate(ctx: IExecuteFunctions, spec: CreateResource): P
 	const problem = customUrlProblem(credentials);
 	if (problem) throw new NodeOperationError(node, problem.message, { description: `${problem.fix} Nothing was sent to Kling.` });
 
-	const planned: Planned[] = ctx.getInputData().map((_, itemIndex) => {
+	// One item after the other, so that items with binary data are read one at a time.
+	const planned: Planned[] = [];
+	for (const itemIndex of ctx.getInputData().keys()) {
 		try {
-			return { itemIndex, plan: readPlan(ctx, spec, itemIndex, credentials) };
+			planned.push({ itemIndex, plan: await readPlan(ctx, spec, itemIndex, credentials) });
 		} catch (error) {
 			if (!(error instanceof KlingInputError)) throw asNodeError(node, error, itemIndex);
-			return { itemIndex, error: asNodeError(node, error, itemIndex) as NodeOperationError };
+			planned.push({ itemIndex, error: asNodeError(node, error, itemIndex) as NodeOperationError });
 		}
-	});
+	}
 	// Bad input stops the run before any item is sent, so no paid task is created by a run that fails.
 	const invalid = planned.find((entry) => entry.error);
 	if (invalid?.error && !ctx.continueOnFail()) throw invalid.error;

@@ -138,3 +138,19 @@ export const createOptions: INodeProperties[] = [
 			'How many times to send a request that failed in a way that can pass (Kling\'s rate limit, a server error, a dropped connection), waiting longer each time. Waiting for a free slot (code 1303) does not count. Other errors fail at once.',
 	},
 ];
+
+/**
+ * Shows fields for one resource and operation only. Unlike n8n-workflow's updateDisplayOptions, the
+ * resource and operation come first in each field's show rule: n8n shows a field as soon as it meets
+ * a rule on a parameter set by expression (e.g. a model from {{ $json.model }}), without looking at
+ * the rules after it, so a field of another resource would show up if its model rule came first.
+ */
+export function operationFields(resource: string, operation: string, properties: INodeProperties[]): INodeProperties[] {
+	return properties.map((property) => ({
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			show: { resource: [resource], operation: [operation], ...property.displayOptions?.show },
+		},
+	}));
+}

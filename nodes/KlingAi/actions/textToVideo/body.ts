@@ -2,7 +2,18 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } f
 
 import { klingCfgScaleMax, klingModelFields } from '../../../../credentials/common/kling';
 import { KlingInputError, readNumber, shown } from '../../helpers/parameters';
-import { CUSTOM_MODEL, DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../models/textToVideo';
+import { DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../models/textToVideo';
+import { listWhere } from '../../models/shared';
+import {
+	CAMERA_TYPES,
+	CFG_SCALE_DEFAULT,
+	characterCount,
+	checkCameraConfig,
+	checkLength,
+	modelOf as readModel,
+	readText,
+	visibleParameter,
+} from '../common/body';
 
 /**
  * One text-to-video item: its fields read into Kling's request body and checked against the model
@@ -10,73 +21,19 @@ import { CUSTOM_MODEL, DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } 
  * a field the model does not show is never read, never sent.
  */
 
-export const PROMPT_MAX_LENGTH = 2500;
-export const CFG_SCALE_DEFAULT = 0.5;
-export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
-export const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
+export { CAMERA_AXES, CAMERA_TYPES, CFG_SCALE_DEFAULT, PROMPT_MAX_LENGTH } from '../common/body';
 export const ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const;
 export const MODES: readonly KlingMode[] = ['std', 'pro', '4k'];
 export const SHOT_PROMPT_MAX_LENGTH = 512;
 export const MAX_SHOTS = 6;
 const MODE_NAMES: Record<KlingMode, string> = { std: 'Standard', pro: 'Professional', '4k': '4K' };
 
-const modelsWith = (test: (model: (typeof KLING_MODELS)[number]) => boolean) =>
-	KLING_MODELS.filter(test)
-		.map((model) => model.id)
-		.join(', ');
-
-/** Characters as Kling counts them: Unicode code points (an emoji is one, not two UTF-16 units). */
-const characterCount = (text: string) => Array.from(text).length;
-
-function checkLength(value: unknown, label: string) {
-	if (typeof value !== 'string') return;
-	const length = characterCount(value);
-	if (length > PROMPT_MAX_LENGTH) {
-		throw new KlingInputError(
-			`The ${label} is ${length} characters long; Kling takes at most ${PROMPT_MAX_LENGTH}`,
-			`Shorten the ${label} by ${length - PROMPT_MAX_LENGTH} characters.`,
-		);
-	}
-}
-
-/** Text from a text field: numbers are taken as their digits; anything else that is not text is refused. */
-function readText(value: unknown, label: string): string | undefined {
-	if (value === undefined || value === null) return undefined;
-	if (typeof value === 'string') return value;
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-	throw new KlingInputError(
-		`The ${label} is ${shown(value)}, not text`,
-		`Map a text value into ${label}, e.g. {{ $json.text }} rather than {{ $json }}.`,
-	);
-}
-
-function checkCameraConfig(config: IDataObject | undefined): IDataObject {
-	const full: IDataObject = {};
-	const nonZero: string[] = [];
-	for (const axis of CAMERA_AXES) {
-		const value = readNumber(config?.[axis] ?? 0, `Camera movement ${axis}`, { min: -10, max: 10 });
-		full[axis] = value;
-		if (value !== 0) nonZero.push(axis);
-	}
-	if (nonZero.length === 0) {
-		throw new KlingInputError(
-			'The simple camera movement has no non-zero axis',
-			`Set exactly one of ${CAMERA_AXES.join(', ')} to a value other than 0, or pick a preset camera movement.`,
-		);
-	}
-	if (nonZero.length > 1) {
-		throw new KlingInputError(
-			`The simple camera movement sets ${nonZero.length} axes (${nonZero.join(', ')}); Kling takes exactly one`,
-			`Keep one of ${nonZero.join(', ')} and set the others to 0.`,
-		);
-	}
-	return full;
-}
+const modelsWith = (test: (model: (typeof KLING_MODELS)[number]) => boolean) => listWhere(KLING_MODELS, test);
 
 /** The fields n8n shows for the item, as Kling names them (hidden fields are absent). */
 function fieldsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	// A hidden field is absent from the parameters: the null fallback marks it (undefined would throw).
-	const param = (name: string) => (ctx.getNodeParameter(name, itemIndex, null) as unknown) ?? undefined;
+	const param = (name: string) => visibleParameter(ctx, name, itemIndex);
 	const body: IDataObject = {
 		prompt: readText(param('prompt'), 'prompt') as string,
 		mode: param('mode') as string | undefined,
@@ -106,21 +63,9 @@ function fieldsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	return body;
 }
 
-function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
-	const selected = ctx.getNodeParameter('model', itemIndex, DEFAULT_MODEL) as unknown;
-	const id = selected === CUSTOM_MODEL ? ctx.getNodeParameter('customModel', itemIndex, '') : selected;
-	if (typeof id !== 'string' || id.trim() === '') {
-		throw new KlingInputError(
-			`The model is ${shown(id)}`,
-			'Choose a model, or type a model ID such as kling-v2-6. If the model comes from an expression, check that the input item has that field.',
-		);
-	}
-	return id.trim();
-}
-
 /** The checked request body of one text-to-video item. Throws KlingInputError; nothing is sent when it does. */
 export function textToVideoBody(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): IDataObject {
-	return checkBody(fieldsOf(ctx, itemIndex), modelOf(ctx, itemIndex), klingModelFields(credentials), klingCfgScaleMax(credentials));
+	return checkBody(fieldsOf(ctx, itemIndex), readModel(ctx, itemIndex, DEFAULT_MODEL), klingModelFields(credentials), klingCfgScaleMax(credentials));
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
 
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models/textToVideo';
 import { runCreate } from '../common/create';
-import { createOptions, downloadFields, simplifyField, waitFields } from '../common/fields';
+import { createOptions, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
 import { CFG_SCALE_DEFAULT, MAX_SHOTS, PROMPT_MAX_LENGTH, SHOT_PROMPT_MAX_LENGTH, textToVideoBody } from './body';
 
 const fields: INodeProperties[] = [
@@ -197,7 +196,7 @@ const fields: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['create'] } }, fields);
+export const description = operationFields('textToVideo', 'create', fields);
 
 /** Create runs as code (see ../common/create.ts): it checks every item first, queues for slots, waits and downloads. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

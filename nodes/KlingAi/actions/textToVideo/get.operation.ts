@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
 
+import { operationFields } from '../common/fields';
 import { getFields, runGet } from '../common/get';
 
-export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['get'] } }, getFields);
+export const description = operationFields('textToVideo', 'get', getFields);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await runGet(this, 'textToVideo');

@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
 
+import { operationFields } from '../common/fields';
 import { getAllFields, runGetAll } from '../common/getAll';
 
-export const description = updateDisplayOptions({ show: { resource: ['textToVideo'], operation: ['getAll'] } }, getAllFields);
+export const description = operationFields('textToVideo', 'getAll', getAllFields);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await runGetAll(this, 'textToVideo');

@@ -27,7 +27,7 @@ function visibleCreateFields(values: INodeParameters): Set<string> {
 
 function createProperty(name: string): INodeProperties {
 	const matches = description.properties.filter(
-		(p) => p.name === name && p.displayOptions?.show?.operation?.includes('create'),
+		(p) => p.name === name && p.displayOptions?.show?.operation?.includes('create') && p.displayOptions?.show?.resource?.includes('textToVideo'),
 	);
 	expect(matches).toHaveLength(1);
 	return matches[0];
