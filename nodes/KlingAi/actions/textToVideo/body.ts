@@ -1,6 +1,7 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { klingCfgScaleMax, klingModelFields } from '../../../../credentials/common/kling';
+import { klingCfgScaleMax, klingModelFields, klingTextToVideoTailFrame } from '../../../../credentials/common/kling';
+import { readImage } from '../../helpers/images';
 import { KlingInputError, readNumber, shown } from '../../helpers/parameters';
 import { DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../models/textToVideo';
 import { listWhere } from '../../models/shared';
@@ -64,8 +65,31 @@ function fieldsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 }
 
 /** The checked request body of one text-to-video item. Throws KlingInputError; nothing is sent when it does. */
-export function textToVideoBody(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): IDataObject {
-	return checkBody(fieldsOf(ctx, itemIndex), readModel(ctx, itemIndex, DEFAULT_MODEL), klingModelFields(credentials), klingCfgScaleMax(credentials));
+export async function textToVideoBody(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+	const body = checkBody(fieldsOf(ctx, itemIndex), readModel(ctx, itemIndex, DEFAULT_MODEL), klingModelFields(credentials), klingCfgScaleMax(credentials));
+	const tail = await tailFrame(ctx, itemIndex, credentials);
+	if (tail !== undefined) body.image_tail = tail;
+	return body;
+}
+
+/**
+ * The proxy dialect's tail frame on text-to-video (image_tail): a URL, a binary property of the item,
+ * or base64 data, told apart in that order. The official API has no tail frame on text-to-video.
+ */
+async function tailFrame(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<string | undefined> {
+	const options = (visibleParameter(ctx, 'options', itemIndex) ?? {}) as IDataObject;
+	const raw = readText(options.tailFrameImage, 'tail frame image');
+	const value = raw?.trim() ?? '';
+	if (value === '') return undefined;
+	if (!klingTextToVideoTailFrame(credentials)) {
+		throw new KlingInputError(
+			'The official Kling API has no tail frame on text-to-video',
+			'Remove Tail Frame Image, or use the Image to Video resource, which takes a first and a last frame. (Some proxies take image_tail here: their credential uses a Custom URL.)',
+		);
+	}
+	const binary = ctx.getInputData()[itemIndex]?.binary ?? {};
+	const type = /^https?:\/\//i.test(value) ? 'url' : Object.prototype.hasOwnProperty.call(binary, value) ? 'binary' : 'base64';
+	return (await readImage(ctx, itemIndex, { type, value }, 'tail frame image', { frame: true })).value;
 }
 
 /**

@@ -192,6 +192,15 @@ const fields: INodeProperties[] = [
 				placeholder: 'e.g. blur, watermark, text',
 				description: `What the video should avoid, at most ${PROMPT_MAX_LENGTH.toLocaleString('en-US')} characters`,
 			},
+			{
+				displayName: 'Tail Frame Image (Proxies)',
+				name: 'tailFrameImage',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. https://example.com/last-frame.png, or data',
+				description:
+					'Only with a Custom URL credential, for proxies that take image_tail on text-to-video (the official API does not: use Image to Video there). An image URL; or the name of a binary property of the input item (e.g. data); or base64 image data. JPG or PNG, at most 10 MB.',
+			},
 		],
 	},
 ];

@@ -7,6 +7,7 @@
 import { runKlingNode } from '../../../../helpers/engine';
 import { apiKeyCredentials, createBodies, createParams, jwtCredentials, type RunError } from '../../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn } from '../../../../../stand-in';
+import { memoryBinary, testPng } from '../../../../helpers/image-kit';
 
 let standIn: KlingStandIn;
 beforeAll(async () => {
@@ -170,5 +171,46 @@ describe('CFG Scale range, declared by the credential', () => {
 		} finally {
 			await official.close();
 		}
+	});
+});
+
+describe('tail frame on text-to-video (the proxy dialect)', () => {
+	let proxy: KlingStandIn;
+	beforeAll(async () => {
+		proxy = await startKlingStandIn({ callbacks: false, apiKeys: ['sk-test-proxy-key-123'], dialect: 'proxy' });
+	});
+	afterAll(async () => await proxy.close());
+	beforeEach(() => proxy.reset());
+
+	it('a proxy credential sends an image URL, or the item\'s binary image base64-encoded without prefix', async () => {
+		const png = testPng(400, 300, 'tail');
+		const { error } = await runKlingNode({
+			parameters: createParams({ model: 'kling-v2-6', options: { tailFrameImage: '={{ $json.tail }}' } }),
+			credentials: apiKeyCredentials(proxy),
+			items: [{ json: { tail: 'https://example.com/last.png' } }, { json: { tail: 'frame' }, binary: { frame: memoryBinary(png) } }],
+		});
+
+		expect(error).toBeUndefined();
+		const bodies = createBodies(proxy);
+		expect(bodies.map((body) => body.image_tail)).toEqual(['https://example.com/last.png', png.toString('base64')]);
+	});
+
+	it('the official API refuses it per item, says Image to Video has one, and sends nothing', async () => {
+		await refused(
+			{ model: 'kling-v2-6', options: { tailFrameImage: 'https://example.com/last.png' } },
+			/The official Kling API has no tail frame on text-to-video/,
+			/use the Image to Video resource/,
+			{ ...jwtCredentials(standIn), region: 'global' } as never,
+		);
+	});
+
+	it('a base64 tail frame that is not an image is refused before sending', async () => {
+		const { error } = await runKlingNode({
+			parameters: createParams({ model: 'kling-v2-6', options: { tailFrameImage: Buffer.from('not an image at all').toString('base64') } }),
+			credentials: apiKeyCredentials(proxy),
+		});
+
+		expect((error as RunError).message).toMatch(/tail frame image/);
+		expect(proxy.requests).toHaveLength(0);
 	});
 });
