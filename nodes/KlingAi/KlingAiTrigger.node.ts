@@ -17,7 +17,7 @@ import { downloadVideos, readDownloadSettings } from './helpers/download';
 import { asNodeError } from './helpers/parameters';
 import { simplifyTask } from './helpers/simplify';
 import { CREDENTIAL_TYPE, gaveUp, klingCredentials, type KlingTask, type RetryPolicy, sendWithRetries } from './transport';
-import { getTaskRequest, isUsableTaskId } from './transport/tasks';
+import { getTaskRequest, isUsableTaskId, type KlingResource } from './transport/tasks';
 
 /**
  * Verification answers a callback while Kling waits for the answer: a few quick tries, not the
@@ -60,12 +60,25 @@ function answer(ctx: IWebhookFunctions, status: number, body: IDataObject, items
 	return items ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };
 }
 
-/** The task as the API has it; undefined when Kling does not know the task (code 1203). */
+/** Where a callback's task is looked up: one resource's endpoint, or each in turn (Any). */
+const TASK_TYPES: Record<string, KlingResource[]> = {
+	textToVideo: ['textToVideo'],
+	imageToVideo: ['imageToVideo'],
+	any: ['textToVideo', 'imageToVideo'],
+};
+
+/**
+ * The task as the API has it; undefined when Kling knows no such task at the endpoints of the
+ * selected task type (code 1203). The type is read from the API, never from the posted body.
+ */
 async function fetchTask(ctx: IWebhookFunctions, taskId: string): Promise<KlingTask | undefined> {
-	const attempt = await sendWithRetries<KlingTask>(ctx, getTaskRequest('textToVideo', taskId), 0, VERIFY_RETRY);
-	if (attempt.ok) return attempt.data;
-	if (attempt.code === 1203) return undefined;
-	throw gaveUp(attempt.error, attempt.tries);
+	const taskType = String(ctx.getNodeParameter('taskType', 'textToVideo'));
+	for (const resource of TASK_TYPES[taskType] ?? TASK_TYPES.textToVideo) {
+		const attempt = await sendWithRetries<KlingTask>(ctx, getTaskRequest(resource, taskId), 0, VERIFY_RETRY);
+		if (attempt.ok) return attempt.data;
+		if (attempt.code !== 1203) throw gaveUp(attempt.error, attempt.tries);
+	}
+	return undefined;
 }
 
 function downloadSettings(ctx: IWebhookFunctions) {
@@ -87,7 +100,7 @@ export class KlingAiTrigger implements INodeType {
 		defaultVersion: 1.1,
 		subtitle: '={{ "On " + ($parameter["statuses"] || []).join(", ") }}',
 		description:
-			'Starts the workflow when a Kling AI text-to-video task changes status. Paste this node\'s Production URL into the Kling AI node: Create → Options → Callback URL.',
+			'Starts the workflow when a Kling AI video task (text to video or image to video) changes status. Paste this node\'s Production URL into the Kling AI node: Create → Options → Callback URL.',
 		eventTriggerDescription: 'Waiting for Kling AI to call the webhook',
 		activationMessage:
 			'Kling AI calls the Production URL of this node for every task created with it as Callback URL (Kling AI node: Create → Options → Callback URL).',
@@ -130,6 +143,19 @@ export class KlingAiTrigger implements INodeType {
 				default: ['succeed', 'failed'],
 				description:
 					'The task statuses that start the workflow. Callbacks with other statuses are answered 200 and ignored.',
+			},
+			{
+				displayName: 'Task Type',
+				name: 'taskType',
+				type: 'options',
+				options: [
+					{ name: 'Any', value: 'any', description: 'Look the task up as text to video, then as image to video' },
+					{ name: 'Image to Video', value: 'imageToVideo' },
+					{ name: 'Text to Video', value: 'textToVideo' },
+				],
+				default: 'textToVideo',
+				displayOptions: { show: { verifyWithApi: [true] } },
+				description: 'Which kind of Kling task the callbacks are for: the API look-up asks that endpoint',
 			},
 			{
 				displayName: 'Verify with API',

@@ -574,3 +574,46 @@ describe('no secret anywhere', () => {
 		}
 	});
 });
+
+describe('task type: callbacks of image-to-video tasks', () => {
+	/** An image-to-video task made at the stand-in, as the node's Image to Video Create does. */
+	async function createImageTask(): Promise<string> {
+		const response = await fetch(`${standIn.url}/v1/videos/image2video`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ model_name: 'kling-v2-6', image: 'https://example.com/photo.jpg', prompt: 'It starts to rain' }),
+		});
+		const answer = (await response.json()) as { code: number; message: string; data?: { task_id: string } };
+		if (answer.code !== 0 || !answer.data) throw new Error(`stand-in refused the task: ${answer.code} ${answer.message}`);
+		return answer.data.task_id;
+	}
+	const lookups = (taskId: string) => standIn.requests.filter((r) => r.kind === 'get' && r.path.endsWith(`/${taskId}`)).map((r) => r.path.replace(`/${taskId}`, ''));
+
+	it('Image to Video looks the task up at the image-to-video endpoint and emits it', async () => {
+		configure({ secret: SECRET, taskType: 'imageToVideo' });
+		const taskId = await createImageTask();
+		const answer = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect(answer.status).toBe(200);
+		expect(trigger.emitted()).toHaveLength(1);
+		expect(lookups(taskId)).toEqual(['/v1/videos/image2video']);
+	});
+
+	it('Any tries text to video first, then image to video', async () => {
+		configure({ secret: SECRET, taskType: 'any' });
+		const taskId = await createImageTask();
+		const answer = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect(answer.status).toBe(200);
+		expect(lookups(taskId)).toEqual(['/v1/videos/text2video', '/v1/videos/image2video']);
+	});
+
+	it('Text to Video (the default) does not know an image-to-video task: 404, nothing starts', async () => {
+		configure({ secret: SECRET });
+		const taskId = await createImageTask();
+		const answer = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect(answer.status).toBe(404);
+		expect(trigger.emitted()).toHaveLength(0);
+	});
+});
