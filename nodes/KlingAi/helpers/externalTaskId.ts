@@ -66,6 +66,12 @@ const MEMORY_MS = 24 * 3600_000;
 const memoryKey = (place: ItemPlace, externalTaskId: string) =>
 	`${place.instance}|${place.execution}|${place.node}|${place.run}|${place.item}|${externalTaskId}`;
 
+/** When this item sent its first Create in this process (an earlier try of Retry On Fail), if it did. */
+export function earlierCreate(place: ItemPlace, externalTaskId: string, now = Date.now()): number | undefined {
+	const at = firstSent.get(memoryKey(place, externalTaskId));
+	return at !== undefined && now - at < MEMORY_MS ? at : undefined;
+}
+
 export function rememberFirstCreate(place: ItemPlace, externalTaskId: string, now = Date.now()): number {
 	const key = memoryKey(place, externalTaskId);
 	const known = firstSent.get(key);

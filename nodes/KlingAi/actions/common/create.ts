@@ -9,7 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { customUrlProblem } from '../../../../credentials/common/kling';
 import { downloadVideos, type DownloadSettings, readDownloadSettings } from '../../helpers/download';
-import { generatedExternalTaskId, itemPlace, type ItemPlace, rememberFirstCreate } from '../../helpers/externalTaskId';
+import { earlierCreate, generatedExternalTaskId, itemPlace, type ItemPlace, rememberFirstCreate } from '../../helpers/externalTaskId';
 import { asNodeError, KlingInputError, numberParameter, readNumber } from '../../helpers/parameters';
 import {
 	MAX_WAIT_DEFAULT_S,
@@ -285,6 +285,18 @@ async function createIdempotently(
 	let mayExist = false;
 	let sends = 0;
 	let firstSentAt: number | undefined;
+	// A user's own ID that this item has not sent before: a task already under it is someone else's,
+	// found now rather than taken for this item's after an ambiguous failure (queries cost nothing).
+	if (!plan.generatedId && earlierCreate(plan.place, externalTaskId) === undefined) {
+		for (;;) {
+			const found = await sendOnce<KlingTask>(ctx, lookup, itemIndex);
+			if (found.ok) throw duplicateIdError(ctx, plan);
+			if (found.code === 1203) break;
+			failures++;
+			if (!found.retryable || failures >= policy.maxTries) throw gaveUp(found.error, failures);
+			await backoff(ctx, policy, failures, found.retryAfterMs);
+		}
+	}
 	for (;;) {
 		if (mayExist) {
 			const found = await sendOnce<KlingTask>(ctx, lookup, itemIndex);
