@@ -3,6 +3,8 @@
  * gave (nothing, text, hex, NaN): otherwise the item gets an error naming the field and the value,
  * and no request is sent. Text and model fields likewise. Through n8n's engine against the stand-in.
  */
+import type { INodeParameters } from 'n8n-workflow';
+
 import { runKlingNode } from '../../../helpers/engine';
 import { createBodies, createParams, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
@@ -17,7 +19,7 @@ beforeEach(() => standIn.reset());
 /** An expression that gives `value` for the item. */
 const gives = (value: unknown) => `={{ ${JSON.stringify(value) ?? 'undefined'} }}`;
 
-const BAD_NUMBERS: Array<[string, Record<string, unknown>, RegExp]> = [
+const BAD_NUMBERS: Array<[string, INodeParameters, RegExp]> = [
 	['Poll Interval that is empty', createParams({ waitForCompletion: true, pollInterval: gives('') }), /^Poll Interval is empty; it must be a number from 1 to 3600 seconds/],
 	['Poll Interval that is text', createParams({ waitForCompletion: true, pollInterval: gives('soon') }), /^Poll Interval is "soon"/],
 	['Poll Interval from nothing', createParams({ waitForCompletion: true, pollInterval: '={{ $json.missing }}' }), /^Poll Interval is empty/],

@@ -34,7 +34,7 @@ describe('Create', () => {
 		const bodies = createBodies(standIn);
 		expect(bodies).toHaveLength(1);
 		// With your own external task ID the node first asks whether it is taken (404/1203: it is not).
-		expect(standIn.requests.map((r) => `${r.kind} ${r.status}`)).toEqual([...(String((parameters.options as IDataObject | undefined)?.externalTaskId ?? '').trim() ? ['get 404'] : []), 'create 200']);
+		expect(standIn.requests.map((r) => `${r.kind} ${r.status}`)).toEqual([...(String((parameters?.options as IDataObject | undefined)?.externalTaskId ?? '').trim() ? ['get 404'] : []), 'create 200']);
 		return bodies[0];
 	}
 
