@@ -617,3 +617,38 @@ describe('task type: callbacks of image-to-video tasks', () => {
 		expect(trigger.emitted()).toHaveLength(0);
 	});
 });
+
+describe('hardening', () => {
+	const description = triggerNodeType.description;
+	it.each(['.', '..'])('answers a task ID "%s" with 400 and asks Kling nothing', async (id) => {
+		configure({ secret: SECRET });
+		const answer = await trigger.post({ task_id: id, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect(answer.status).toBe(400);
+		expect(standIn.requests).toHaveLength(0);
+		expect(trigger.emitted()).toHaveLength(0);
+	});
+
+	it('version 1.1 keeps the URL secret in the credential: it is no node parameter, so the workflow does not show it', async () => {
+		configure({ secret: SECRET });
+		const taskId = await createTask();
+		const wrong = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: 'nope-nope' } });
+		const right = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect([wrong.status, right.status]).toEqual([401, 200]);
+		const shown = NodeHelpers.getNodeParameters(description.properties, {}, true, false, { typeVersion: 1.1 } as never, description);
+		expect(Object.keys(shown ?? {})).not.toContain('secret');
+		expect(JSON.stringify(trigger.emitted())).not.toContain(SECRET);
+	});
+
+	it('version 1 workflows keep their Secret parameter, and it still guards the URL', async () => {
+		configure({ secret: SECRET }, apiKeyCredentials(), 1);
+		const taskId = await createTask();
+		const wrong = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: 'nope-nope' } });
+		const right = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+
+		expect([wrong.status, right.status]).toEqual([401, 200]);
+		const shown = NodeHelpers.getNodeParameters(description.properties, {}, true, false, { typeVersion: 1 } as never, description);
+		expect(Object.keys(shown ?? {})).toContain('secret');
+	});
+});
