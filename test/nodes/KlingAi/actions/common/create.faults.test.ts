@@ -62,6 +62,8 @@ interface Scenario {
 	/** Extra faults to count that do not show as errors in the log (slow answers). */
 	countSlow?: number;
 	parameters?: Record<string, unknown>;
+	/** n8n's Retry On Fail node setting. */
+	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 }
 
 function isFaulted(r: KlingStandIn['requests'][number]) {
@@ -118,6 +120,7 @@ async function runScenario(name: string, scenario: Scenario) {
 			},
 			items: Array.from({ length: N }, (_, n) => ({ json: { n } })),
 			continueOnFail: true,
+			retryOnFail: scenario.retryOnFail,
 		});
 
 		const succeeded = items.filter((item) => !item.error && item.json.task_status === 'succeed');
@@ -252,6 +255,41 @@ describe('Fault injection, 50 items per scenario', () => {
 		});
 		expectSound(result);
 		expect(result.summary.succeeded).toBe(N);
+	});
+});
+
+describe('Fault injection: n8n\'s own retries and echoing proxies', () => {
+	jest.setTimeout(120_000);
+
+	it('Retry On Fail, 3 tries, with failing items (item 0 among them, so n8n retries): one task per item, never more', async () => {
+		const result = await runScenario('Retry On Fail x3', {
+			standIn: { plan: (body) => ({ completeAfterPolls: 1, fail: /number \d*0$/.test(String(body.prompt)) ? 'Content is not allowed' : undefined }) },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+		});
+		const { items, standIn, summary } = result;
+		expect(result.error).toBeUndefined();
+		expect(items).toHaveLength(N);
+		// items 0, 10, 20, 30, 40 end failed at Kling (their tasks exist, paid), the others succeed
+		expect(items.filter((item) => item.json.error !== undefined).map((item) => (item.pairedItem as { item: number }).item)).toEqual([0, 10, 20, 30, 40]);
+		expect(summary.succeeded).toBe(N - 5);
+		// n8n ran the node 3 times (item 0 kept failing), and Kling holds exactly one task per item
+		expect(standIn.requests.filter((r) => r.kind === 'create').length).toBe(3 * N);
+		expect(standIn.tasks.size).toBe(N);
+		expect(summary.duplicates).toBe(0);
+		expect(summary.leaked).toBe(0);
+	});
+
+	it('a proxy that echoes the key and the token in its errors: those items fail clearly, nothing leaks', async () => {
+		const result = await runScenario('proxy echoes secrets', {
+			faults: [
+				{ on: 'create', kind: 'echo-secrets', times: 5 },
+				{ on: 'get', kind: 'echo-auth-text', times: 5 },
+			],
+		});
+		expect(result.summary.leaked).toBe(0);
+		expect(result.summary.duplicates).toBe(0);
+		expect(result.summary.succeeded + result.summary.clearErrors).toBe(N);
+		expect(result.summary.clearErrors).toBe(5);
 	});
 });
 
