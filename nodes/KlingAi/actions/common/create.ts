@@ -165,6 +165,7 @@ export async function runCreate(ctx: IExecuteFunctions, spec: CreateResource): P
 	let unsettled = planned.length;
 	let allSettled: () => void = () => {};
 	const done = new Promise<void>((resolve) => (allSettled = resolve));
+	if (unsettled === 0) allSettled(); // no input items: nothing to keep
 	const runs = planned.map(async ({ plan, error }) => {
 		try {
 			if (error) throw error;
