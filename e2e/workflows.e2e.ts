@@ -37,10 +37,15 @@ function example(file: string): Workflow {
 	return JSON.parse(readFileSync(path.join(REPO, 'examples', file), 'utf8')) as Workflow;
 }
 
-/** Shortens the examples' waits for the test: polls every second, the Wait node waits 4 s (tasks take 2.5 s), files go to the run's folder. */
+/** A picture the stand-in serves (a real PNG), in place of the examples' internet images. */
+const testImageUrl = () => `${official.url}/files/images/example-640x480.png`;
+
+/** Shortens the examples' waits for the test: polls every second, the Wait node waits 4 s (tasks take 2.5 s), files go to the run's folder, images come from the stand-in. */
 function forTest(workflow: Workflow, user: N8nUser): Workflow {
 	for (const node of workflow.nodes) {
 		const p = node.parameters;
+		if (node.type === 'n8n-nodes-base.httpRequest' && typeof p.url === 'string' && /\.(png|jpe?g)$/i.test(p.url)) p.url = testImageUrl();
+		if (node.type === 'n8n-nodes-kling.klingAi' && typeof p.tailImageUrl === 'string') p.tailImageUrl = testImageUrl();
 		if (node.type === 'n8n-nodes-kling.klingAi' && p.waitForCompletion) p.pollInterval = 1;
 		if (node.type === 'n8n-nodes-base.wait') Object.assign(p, { amount: 4, unit: 'seconds' });
 		if (node.type === 'n8n-nodes-base.readWriteFile') p.fileName = `=${user.outDir}/{{ $json.task_id }}.mp4`;
@@ -199,6 +204,46 @@ describe('example workflows, run by the n8n CLI', () => {
 		expect(create.body).not.toHaveProperty('model_name');
 		expect(create.body).not.toHaveProperty('sound');
 		expectNoSecrets(execution.output);
+	});
+
+	it('6. image to video: HTTP Request fetches an image, the node sends it as base64 with a tail frame URL, waits, downloads', async () => {
+		const { user, execution } = await run('06-image-to-video.json', [officialCredential('accessKey')]);
+		const [item] = nodeItems(execution, 'Animate Image');
+		expect(item.json.task_status).toBe('succeed');
+		const taskId = item.json.task_id as string;
+		expect(item.binary?.video).toMatchObject({ fileName: `${taskId}.mp4`, mimeType: 'video/mp4' });
+		nodeItems(execution, 'Save Video');
+		expect(readFileSync(path.join(user.outDir, `${taskId}.mp4`)).equals(videoContent(taskId, 1, VIDEO_BYTES))).toBe(true);
+
+		const image = Buffer.from(await (await fetch(testImageUrl())).arrayBuffer());
+		const create = official.requests.find((r) => r.kind === 'create')!;
+		expect(create.path).toBe('/v1/videos/image2video');
+		const body = create.body as Record<string, unknown>;
+		// the downloaded file, byte for byte, base64 without a data: prefix; the tail frame by URL
+		expect(Buffer.from(String(body.image), 'base64').equals(image)).toBe(true);
+		expect(body.image_tail).toBe(testImageUrl());
+		expectNoSecrets(execution.output);
+	});
+
+	it('7. a three-shot Kling 3.0 video: multi-shot sent as Kling names it, waited for, downloaded', async () => {
+		const { execution } = await run('07-kling-3-multi-shot.json', [officialCredential('accessKey')]);
+		const [item] = nodeItems(execution, 'Create Three-Shot Video');
+		expect(item.json.task_status).toBe('succeed');
+		expect(item.binary?.data?.mimeType).toBe('video/mp4');
+		const create = official.requests.find((r) => r.kind === 'create')!;
+		expect(create.body).toMatchObject({
+			model_name: 'kling-v3',
+			mode: 'pro',
+			duration: '12',
+			sound: 'on',
+			multi_shot: true,
+			shot_type: 'customize',
+			multi_prompt: [
+				{ index: 1, duration: '4', prompt: expect.stringMatching(/^Wide shot/) },
+				{ index: 2, duration: '4', prompt: expect.stringMatching(/^Close-up/) },
+				{ index: 3, duration: '4', prompt: expect.stringMatching(/^Aerial/) },
+			],
+		});
 	});
 
 	it('a failing workflow fails the run (exit 1 and an error), so the suite cannot pass on one', async () => {
