@@ -15,7 +15,7 @@ import { BinaryDataConfig, BinaryDataService } from 'n8n-core';
 import type { IBinaryData } from 'n8n-workflow';
 
 import { runKlingNode } from '../test/helpers/engine';
-import { videoContent } from '../test/stand-in/kling-stand-in';
+import { videoContent } from '../stand-in';
 import { binaryStoragePath, envSetup } from './env';
 import { MiB, max } from './lib';
 import { ACCESS_KEY, credentialsFor, SECRET_KEY } from './polling';

@@ -3,8 +3,8 @@
  * in this process (it only answers small JSON); its request log gives the exact time every poll was
  * received and answered.
  */
-import type { RecordedRequest } from '../test/stand-in/kling-stand-in';
-import { startKlingStandIn } from '../test/stand-in/kling-stand-in';
+import type { RecordedRequest } from '../stand-in';
+import { startKlingStandIn } from '../stand-in';
 import { runKlingNode } from '../test/helpers/engine';
 import { max, mean, median, min } from './lib';
 

@@ -7,7 +7,8 @@
  *   npx tsx bench/run.ts
  *
  * Environment knobs (optional): BENCH_TASK_MS (default 3500), BENCH_SEED (default 1),
- * BENCH_VIDEO_MB (default 50), BENCH_DOWNLOAD_ITEMS (default 20).
+ * BENCH_VIDEO_MB (default 50), BENCH_DOWNLOAD_ITEMS (default 20), BENCH_QUEUE_TASK_MS (default 7500: not a multiple of the poll interval, so a slot is seen free up to a second late),
+ * BENCH_PHASES (default "download,polling,queue": the phases to run).
  */
 import { envSetup, tempRoot } from './env'; // first: sets the binary-data env before n8n-core loads
 
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { runDownload, type DownloadFigures } from './download';
 import { codeVersion, formatTable, machineInfo, max, MiB, mulberry32, type Row, s } from './lib';
 import { runPolling, summarise, type PollingRun } from './polling';
+import { runQueue, type QueueRun } from './queue';
 
 const TASK_MS = Number(process.env.BENCH_TASK_MS ?? 3500);
 const SEED = Number(process.env.BENCH_SEED ?? 1);
@@ -31,10 +33,44 @@ const TARGET_OVERSHOOT_MAX_MS = INTERVAL_MS;
 const TARGET_OVERSHOOT_MEDIAN_MS = INTERVAL_MS / 2;
 const TARGET_REQUESTS = TASK_MS / INTERVAL_MS + 3;
 const TARGET_RSS_GROWTH_MIB = 100;
+const QUEUE_TASK_MS = Number(process.env.BENCH_QUEUE_TASK_MS ?? 7500);
+const QUEUE_ITEMS = 50;
+const QUEUE_LIMIT = 5;
+const TARGET_QUEUE_RATIO = 1.15;
+const TARGET_REFUSED_PER_ITEM = 1;
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'download,polling,queue').split(',').map((phase) => phase.trim()));
+
+/** The queue table: 50 items on an account limit of 5, without a cap and with Max Concurrent Tasks = 5. */
+async function queuePhase(): Promise<string> {
+	const runs: QueueRun[] = [];
+	for (const cap of [undefined, QUEUE_LIMIT]) {
+		process.stderr.write(`bench: queue, ${cap ? `Max Concurrent Tasks ${cap}` : 'no cap'}…\n`);
+		runs.push(await runQueue({ label: cap ? `Max Concurrent Tasks = ${cap}` : 'no cap (learned from 1303)', items: QUEUE_ITEMS, limit: QUEUE_LIMIT, taskMs: QUEUE_TASK_MS, cap }));
+	}
+	const rows: Row[] = runs.flatMap((run) => [
+		{ measure: `5. ${run.label}: wall`, value: s(run.wallMs), target: `ideal ceil(${run.items}/${run.limit}) x ${s(run.taskMs, 1)} = ${s(run.idealMs, 1)}` },
+		{ measure: '   wall / ideal', value: run.ratio.toFixed(3), target: `<= ${TARGET_QUEUE_RATIO}`, pass: run.ratio <= TARGET_QUEUE_RATIO },
+		{ measure: '   refused creates (1303) per item', value: run.refusedPerItem.toFixed(2), target: `<= ${TARGET_REFUSED_PER_ITEM}`, pass: run.refusedPerItem <= TARGET_REFUSED_PER_ITEM },
+		{ measure: '   requests per item', value: run.requestsPerItem.toFixed(2) },
+		{ measure: '   failures / duplicates', value: `${run.failures} / ${run.duplicates}`, target: '0 / 0', pass: run.failures === 0 && run.duplicates === 0 },
+		{ measure: '   most tasks running at once', value: String(run.peakConcurrency), target: `<= ${run.limit}`, pass: run.peakConcurrency <= run.limit },
+	]);
+	return [
+		`Queue: ${QUEUE_ITEMS} items, account limit ${QUEUE_LIMIT} concurrent tasks (429 / 1303 over it), renders of ${s(QUEUE_TASK_MS, 1)}, Wait for Completion, Poll Interval 1 s`,
+		'',
+		formatTable(rows),
+	].join('\n');
+}
 
 const ms = (value: number) => `${Math.round(value)} ms`;
 
 async function main(): Promise<void> {
+	if (!PHASES.has('download') || !PHASES.has('polling')) {
+		// Only the queue phase (e.g. BENCH_PHASES=queue): its table alone.
+		const machine = machineInfo();
+		process.stdout.write(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n${await queuePhase()}\n`);
+		return;
+	}
 	const machine = machineInfo();
 	const code = codeVersion(path.resolve(__dirname, '..'));
 	const t0 = Date.now();
@@ -127,6 +163,7 @@ async function main(): Promise<void> {
 		...notes,
 		...(failures.length ? ['', 'PROBLEMS (the figures above may not mean what they say):', ...failures.map((f) => `  - ${f}`)] : []),
 		'',
+		...(PHASES.has('queue') ? [await queuePhase(), ''] : []),
 		`Total bench time ${s(Date.now() - t0, 1)}; results in bench-results/latest.json`,
 	];
 	process.stdout.write(`${out.join('\n')}\n`);

@@ -8,7 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 
-import { startKlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn } from '../stand-in';
 
 interface ChildOptions {
 	accessKey?: string;

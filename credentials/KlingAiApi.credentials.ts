@@ -1,4 +1,3 @@
-import { createHmac } from 'crypto';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
@@ -8,54 +7,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-export const KLING_REGION_URLS = {
-	global: 'https://api-singapore.klingai.com',
-	china: 'https://api-beijing.klingai.com',
-} as const;
-
-/** Where the Kling API lives for these credentials: region or custom URL, plus a proxy's path prefix. */
-export function klingBaseUrl(credentials: ICredentialDataDecryptedObject): string {
-	const region = String(credentials.region ?? 'global');
-	if (region !== 'custom') {
-		return KLING_REGION_URLS[region as keyof typeof KLING_REGION_URLS] ?? KLING_REGION_URLS.global;
-	}
-	const base = String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
-	const prefix = String(credentials.pathPrefix ?? '').trim().replace(/^\/+|\/+$/g, '');
-	return prefix ? `${base}/${prefix}` : base;
-}
-
-/** Which body field(s) carry the model. The official API reads only `model_name`. */
-export function klingModelFields(credentials: ICredentialDataDecryptedObject): string[] {
-	if (String(credentials.region ?? 'global') !== 'custom') return ['model_name'];
-	switch (credentials.modelField) {
-		case 'model':
-			return ['model'];
-		case 'both':
-			return ['model_name', 'model'];
-		default:
-			return ['model_name'];
-	}
-}
-
-const base64Url = (input: string | Buffer) => Buffer.from(input).toString('base64url');
-
-/**
- * Kling's token: HS256 JWT with iss = Access Key, exp = now + 30 min, nbf = now - 5 s, signed with
- * the Secret Key. A fresh one is signed for every request, so a long wait never outlives its token.
- */
-export function signKlingJwt(accessKey: string, secretKey: string, nowSeconds = Math.floor(Date.now() / 1000)) {
-	const header = base64Url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-	const payload = base64Url(JSON.stringify({ iss: accessKey, exp: nowSeconds + 1800, nbf: nowSeconds - 5 }));
-	const signature = createHmac('sha256', secretKey).update(`${header}.${payload}`).digest('base64url');
-	return `${header}.${payload}.${signature}`;
-}
-
-export function klingAuthorization(credentials: ICredentialDataDecryptedObject): string {
-	if (credentials.authentication === 'apiKey') {
-		return `Bearer ${String(credentials.apiKey ?? '').trim()}`;
-	}
-	return `Bearer ${signKlingJwt(String(credentials.accessKey ?? '').trim(), String(credentials.secretKey ?? '').trim())}`;
-}
+import { KLING_REGION_URLS, klingAuthorization, klingBaseUrl } from './common/kling';
 
 export class KlingAiApi implements ICredentialType {
 	name = 'klingAiApi';
@@ -158,6 +110,27 @@ export class KlingAiApi implements ICredentialType {
 			displayOptions: { show: { region: ['custom'] } },
 			description: 'The request field the proxy reads the model from. The official API reads only model_name (with only "model" it silently runs kling-v1).',
 		},
+		{
+			displayName: 'CFG Scale Range',
+			name: 'cfgScaleRange',
+			type: 'options',
+			options: [
+				{ name: '0 to 1 (Official)', value: '0-1' },
+				{ name: '0 to 100', value: '0-100' },
+			],
+			default: '0-1',
+			displayOptions: { show: { region: ['custom'] } },
+			description: 'The range of CFG Scale the proxy takes. The official API takes 0–1; some proxies document 0–100 (default 5).',
+		},
+		{
+			displayName: 'Callback URL Secret',
+			name: 'callbackSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Optional, for the Kling AI Trigger: a callback must carry it as the query parameter secret (add ?secret=… to the trigger\'s URL when you use it as Callback URL). Kept here, not in the workflow, so that nobody who can read the workflow sees it.',
+		},
 	];
 
 	authenticate = async (
@@ -198,7 +171,8 @@ export class KlingAiApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 429,
-					message: 'The account cannot be used right now (arrears, used-up resource pack, or IP allow-list): check it in the Kling console',
+					message:
+						'Kling refused the request with HTTP 429: the account or key is limited right now (rate or concurrency limit, arrears, used-up resource pack, or IP allow-list). Test again in a minute; if it persists, check the account in the Kling console',
 				},
 			},
 			{

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { startKlingStandIn, type KlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn, type KlingStandIn } from '../stand-in';
 import {
 	activateWorkflow,
 	ensureN8n,

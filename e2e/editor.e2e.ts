@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { chromium, selectors, type Browser, type Page } from 'playwright-core';
 
-import { KLING_MODELS } from '../nodes/KlingAi/models';
+import { KLING_MODELS } from '../nodes/KlingAi/models/textToVideo';
 import {
 	ensureN8n,
 	importCredentials,

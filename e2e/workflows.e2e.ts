@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { startKlingStandIn, videoContent, type KlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn, videoContent, type KlingStandIn } from '../stand-in';
 import {
 	ensureN8n,
 	executeWorkflow,

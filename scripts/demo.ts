@@ -6,7 +6,7 @@
  *   npm run demo
  */
 import { runKlingNode } from '../test/helpers/engine';
-import { startKlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn } from '../stand-in';
 
 const ACCESS_KEY = 'demo-access-key';
 const SECRET_KEY = 'demo-secret-key';

@@ -1,8 +1,16 @@
 import { NodeConnectionTypes, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { textToVideoDescription } from './resources/textToVideo';
-import * as create from './resources/textToVideo/create.operation';
+import * as imageToVideo from './actions/imageToVideo';
+import * as textToVideo from './actions/textToVideo';
 
+/**
+ * The Kling AI node. How its operations run: every operation is code, listed in `customOperations`
+ * (resource → operation → execute, from each resource's actions/<resource>/index.ts), which n8n runs
+ * with the execution's cancel signal. The description is declarative in form (requestDefaults, one
+ * description per resource and operation), but no operation is routed by n8n: each sends its requests
+ * through the node's one transport (transport/), which signs them, maps Kling's codes, retries what
+ * can pass and keeps secrets out of every error.
+ */
 export class KlingAi implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Kling AI',
@@ -11,7 +19,7 @@ export class KlingAi implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-		description: 'Generate videos from text with Kling AI',
+		description: 'Generate videos from text or images with Kling AI',
 		defaults: { name: 'Kling AI' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -27,15 +35,19 @@ export class KlingAi implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Text to Video', value: 'textToVideo' }],
+				options: [
+					{ name: 'Image to Video', value: 'imageToVideo' },
+					{ name: 'Text to Video', value: 'textToVideo' },
+				],
 				default: 'textToVideo',
 			},
-			...textToVideoDescription,
+			...textToVideo.description,
+			...imageToVideo.description,
 		],
 	};
 
-	// Operations n8n runs as code; every other operation is routed from the description above.
 	customOperations = {
-		textToVideo: { create: create.execute },
+		textToVideo: textToVideo.operations,
+		imageToVideo: imageToVideo.operations,
 	};
 }

@@ -42,7 +42,7 @@ import {
 import { KlingAiApi } from '../../credentials/KlingAiApi.credentials';
 // The explicit .ts: without it tsx resolves KlingAi.node to the codex file KlingAi.node.json.
 import { KlingAi } from '../../nodes/KlingAi/KlingAi.node.ts';
-import { KlingAiTrigger } from '../../nodes/KlingAiTrigger/KlingAiTrigger.node.ts';
+import { KlingAiTrigger } from '../../nodes/KlingAi/KlingAiTrigger.node.ts';
 
 export const NODE_NAME = 'Kling AI';
 export const NODE_TYPE = 'n8n-nodes-kling.klingAi';
@@ -121,6 +121,8 @@ export interface RunOptions {
 	credentials: ICredentialDataDecryptedObject;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** n8n's Retry On Fail node setting (n8n runs the node again, up to maxTries, when it fails). */
+	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 	executionId?: string;
 }
 
@@ -156,6 +158,7 @@ export function startKlingNode(options: RunOptions): RunHandle {
 		parameters: options.parameters,
 		credentials: { klingAiApi: { id: 'cred-1', name: 'Kling AI account' } },
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
 	};
 	const workflowData: IWorkflowBase = {
 		id: 'wf-kling-test',

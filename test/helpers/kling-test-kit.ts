@@ -4,7 +4,7 @@
  */
 import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
-import { type KlingStandIn, type RecordedRequest, signTestJwt } from '../stand-in/kling-stand-in';
+import { type KlingStandIn, type RecordedRequest, signTestJwt } from '../../stand-in';
 
 export const ACCESS_KEY = 'test-access-key';
 export const SECRET_KEY = 'test-secret-key';
@@ -48,13 +48,8 @@ export function createParams(extra: INodeParameters = {}): INodeParameters {
 	};
 }
 
-/**
- * Model chosen per item by expression. n8n shows every field a model expression controls, the
- * required Model ID (customModel) field included, and refuses to run a workflow whose shown
- * required field is empty (node bug, see test/operations/create.test.ts): the suites that are about
- * something else fill it with a value the node ignores for listed models.
- */
-export const MODEL_FROM_ITEM: INodeParameters = { model: '={{ $json.model }}', customModel: 'unused-for-listed-models' };
+/** Model chosen per item by expression (Model ID, shown then too, is ignored for listed models). */
+export const MODEL_FROM_ITEM: INodeParameters = { model: '={{ $json.model }}' };
 
 export function getParams(extra: INodeParameters = {}): INodeParameters {
 	return { resource: 'textToVideo', operation: 'get', ...extra };

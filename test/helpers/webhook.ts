@@ -118,6 +118,8 @@ export interface TriggerSetup {
 	parameters: INodeParameters;
 	/** The node's stored credential; leave out for a node without one. */
 	credentials?: ICredentialDataDecryptedObject;
+	/** The trigger's version (default 1.1, the current one; 1 keeps the URL secret as a node parameter). */
+	typeVersion?: number;
 }
 
 export interface Delivery {
@@ -236,7 +238,7 @@ export async function startTriggerServer(initial: TriggerSetup): Promise<Trigger
 			id: 'kling-trigger-node-id',
 			name: TRIGGER_NODE_NAME,
 			type: TRIGGER_NODE_TYPE,
-			typeVersion: 1,
+			typeVersion: setup.typeVersion ?? 1.1,
 			position: [0, 0],
 			webhookId: WEBHOOK_ID,
 			parameters: setup.parameters,

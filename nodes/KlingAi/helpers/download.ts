@@ -2,66 +2,195 @@ import type { IBinaryKeyData, IN8nHttpFullResponse, JsonObject } from 'n8n-workf
 import { NodeApiError } from 'n8n-workflow';
 
 import { cancelSignal, type KlingContext, type KlingTask } from '../transport';
+import { readBinaryPropertyName, readNumber } from './parameters';
 
-export const VIDEO_MIME_TYPE = 'video/mp4';
+const VIDEO_MIME_TYPE = 'video/mp4';
+export const MAX_VIDEO_MB_DEFAULT = 250;
+export const MAX_VIDEO_MB_LIMIT = 4096;
 
 /** Binary property names for a task's videos: `data` for the first, then `data_1`, `data_2`, … */
-export function videoPropertyName(base: string, index: number): string {
+function videoPropertyName(base: string, index: number): string {
 	return index === 0 ? base : `${base}_${index}`;
 }
 
-export function videoFileName(task: KlingTask, index: number): string {
+function videoFileName(task: KlingTask, index: number): string {
 	return index === 0 ? `${task.task_id}.mp4` : `${task.task_id}_${index}.mp4`;
 }
 
+export interface DownloadSettings {
+	binaryPropertyName: string;
+	maxBytes: number;
+}
+
 /**
- * Streams each video of a succeeded task into n8n's binary data store. The body is never held
- * whole in the node's memory: n8n's filesystem (or S3) binary mode writes the stream as it
- * arrives. Video URLs are public CDN links: they are fetched without the Kling credential, so no
- * token is sent anywhere but to the API.
+ * The download fields of an operation or the trigger (Put Output File in Field, Max Video Size),
+ * read through the caller's own getNodeParameter (items and webhooks read parameters differently).
+ */
+export function readDownloadSettings(parameter: (name: string, fallback: unknown) => unknown): DownloadSettings {
+	return {
+		binaryPropertyName: readBinaryPropertyName(parameter('binaryPropertyName', 'data'), 'Put Output File in Field'),
+		maxBytes: readNumber(parameter('maxVideoSize', MAX_VIDEO_MB_DEFAULT), 'Max Video Size', { min: 1, max: MAX_VIDEO_MB_LIMIT, unit: 'MB' }) * 1024 * 1024,
+	};
+}
+
+type ByteSource = AsyncIterable<Buffer> & { resume(): void; destroy(error?: Error): void };
+type ReadableClass = { from(iterable: AsyncIterable<Buffer>, options: { objectMode: boolean }): unknown };
+
+/**
+ * The stream class of the answer's body. The community rules allow no import of node:stream, so
+ * the class is taken from the body itself (an http.IncomingMessage or a zlib stream: both Readables).
+ */
+function readableClassOf(body: object): ReadableClass | undefined {
+	for (let proto = Object.getPrototypeOf(body); proto; proto = Object.getPrototypeOf(proto)) {
+		const ctor = (proto as { constructor?: { name?: string; from?: unknown } }).constructor;
+		if (ctor?.name === 'Readable' && typeof ctor.from === 'function') return ctor as ReadableClass;
+	}
+	return undefined;
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * Streams each video of a succeeded task into n8n's binary data store. The body is checked on the
+ * way: an answer that is not a video (an HTML page served with 200, for instance) or that grows past
+ * the size limit is refused, and a stream cut short says how much arrived. The body is never held
+ * whole by the node: n8n's filesystem (or S3) binary mode writes it as it arrives. Video URLs are
+ * public CDN links, fetched without the Kling credential, so no token is sent anywhere but the API.
  */
 export async function downloadVideos(
 	ctx: KlingContext,
 	task: KlingTask,
-	binaryPropertyName: string,
+	settings: DownloadSettings,
 	itemIndex: number,
 ): Promise<IBinaryKeyData> {
 	const videos = task.task_result?.videos ?? [];
 	const binary: IBinaryKeyData = {};
 	for (const [index, video] of videos.entries()) {
-		const response = (await ctx.helpers
-			.httpRequest({
-				method: 'GET',
-				url: video.url,
-				encoding: 'stream',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				abortSignal: cancelSignal(ctx),
-			})
-			.catch((error: Error) => {
-				throw new NodeApiError(ctx.getNode(), { code: (error as { code?: string }).code ?? 'NETWORK' } as JsonObject, {
-					message: `Could not download the video of Kling task ${task.task_id}`,
-					description: `The download from ${new URL(video.url).host} failed before an answer (${(error as { code?: string }).code ?? error.name}). Run again, or use Get with Download Video later.`,
-					itemIndex,
-				});
-			})) as IN8nHttpFullResponse;
-		// A readable stream (encoding: 'stream'); prepareBinaryData consumes it chunk by chunk.
-		const stream = response.body as Buffer & { resume(): void };
-		if (response.statusCode >= 400) {
-			stream.resume();
-			throw new NodeApiError(ctx.getNode(), { httpStatus: response.statusCode } as JsonObject, {
-				message: `Could not download the video of Kling task ${task.task_id} (HTTP ${response.statusCode})`,
-				description:
-					'Kling deletes videos 30 days after creation, and its links can expire. Fetch the task again with Get (it returns a fresh URL) and download soon after it succeeds.',
-				httpCode: String(response.statusCode),
-				itemIndex,
-			});
-		}
-		binary[videoPropertyName(binaryPropertyName, index)] = await ctx.helpers.prepareBinaryData(
-			stream,
-			videoFileName(task, index),
-			VIDEO_MIME_TYPE,
-		);
+		binary[videoPropertyName(settings.binaryPropertyName, index)] = await downloadOne(ctx, task, video.url, index, settings, itemIndex);
 	}
 	return binary;
+}
+
+async function downloadOne(ctx: KlingContext, task: KlingTask, url: string, index: number, settings: DownloadSettings, itemIndex: number) {
+	const node = ctx.getNode();
+	const fail = (message: string, description: string, details: JsonObject = {}) =>
+		new NodeApiError(node, { task_id: task.task_id, ...details } as JsonObject, { message, description, itemIndex });
+	const host = (() => {
+		try {
+			return new URL(url).host;
+		} catch {
+			return 'the video URL';
+		}
+	})();
+	const response = (await ctx.helpers
+		.httpRequest({
+			method: 'GET',
+			url,
+			encoding: 'stream',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			abortSignal: cancelSignal(ctx),
+		})
+		.catch((error: Error) => {
+			const code = (error as { code?: string }).code ?? error.name;
+			throw fail(
+				`Could not download the video of Kling task ${task.task_id}`,
+				`The download from ${host} failed before an answer (${code}). Run again, or use Get with Download Video later.`,
+				{ code },
+			);
+		})) as IN8nHttpFullResponse;
+	const body = response.body as unknown as ByteSource;
+	const header = (name: string) => {
+		const value = response.headers?.[name];
+		return String(Array.isArray(value) ? value[0] : value ?? '');
+	};
+	if (response.statusCode >= 400) {
+		body.resume();
+		throw new NodeApiError(node, { httpStatus: response.statusCode } as JsonObject, {
+			message: `Could not download the video of Kling task ${task.task_id} (HTTP ${response.statusCode})`,
+			description:
+				'Kling deletes videos 30 days after creation, and its links can expire. Fetch the task again with Get (it returns a fresh URL) and download soon after it succeeds.',
+			httpCode: String(response.statusCode),
+			itemIndex,
+		});
+	}
+	const contentType = header('content-type').split(';')[0].trim().toLowerCase();
+	if (contentType && !/^(video\/|application\/octet-stream$|binary\/octet-stream$|application\/mp4$)/.test(contentType)) {
+		body.destroy();
+		throw fail(
+			`The video URL of Kling task ${task.task_id} answered with ${contentType}, not a video`,
+			`${host} sent a ${contentType} page instead of the MP4 (a CDN or proxy error page, or an expired link). Fetch the task again with Get for a fresh URL, and check the proxy if you use one. Nothing was stored.`,
+			{ contentType },
+		);
+	}
+	const declared = Number(header('content-length'));
+	const expected = Number.isFinite(declared) && declared > 0 ? declared : undefined;
+	const tooLarge = (bytes: string) =>
+		fail(
+			`The video of Kling task ${task.task_id} is larger than Max Video Size (${bytes} > ${megabytes(settings.maxBytes)})`,
+			'Raise Max Video Size if the video is expected to be this large, and run n8n with filesystem or S3 binary data mode (N8N_DEFAULT_BINARY_DATA_MODE=filesystem) so videos are not held in memory. Or turn Download Video off and pass the URL on. Nothing was stored.',
+		);
+	if (expected !== undefined && expected > settings.maxBytes) {
+		body.destroy();
+		throw tooLarge(megabytes(expected));
+	}
+
+	let failure: NodeApiError | undefined;
+	let received = 0;
+	async function* checked(): AsyncGenerator<Buffer> {
+		let head = Buffer.alloc(0);
+		let looked = false;
+		const look = () => {
+			looked = true;
+			if (head.length < 8 || head.toString('latin1', 4, 8) !== 'ftyp') {
+				const text = head.toString('utf8', 0, Math.min(head.length, 40)).replace(/[^\x20-\x7e]+/g, ' ').trim();
+				failure = fail(
+					`The video URL of Kling task ${task.task_id} answered with something that is not an MP4`,
+					`${host} sent ${received} bytes that do not start like an MP4 file (no "ftyp"${text ? `; it begins "${text}"` : ''}). Fetch the task again with Get for a fresh URL. Nothing was stored.`,
+				);
+				throw failure;
+			}
+		};
+		try {
+			for await (const chunk of body) {
+				received += chunk.length;
+				if (received > settings.maxBytes) throw (failure = tooLarge(`more than ${megabytes(received)}`));
+				if (looked) {
+					yield chunk;
+					continue;
+				}
+				head = Buffer.concat([head, chunk]);
+				if (head.length >= 12) {
+					look();
+					yield head;
+				}
+			}
+		} catch (error) {
+			if (failure) throw failure;
+			failure = cutShort(error as Error);
+			throw failure;
+		}
+		if (!looked) {
+			look();
+			yield head;
+		}
+		if (expected !== undefined && received < expected) throw (failure = cutShort());
+	}
+	const cutShort = (error?: Error) =>
+		fail(
+			`The download of the video of Kling task ${task.task_id} was cut short after ${megabytes(received)}${expected ? ` of ${megabytes(expected)}` : ''}`,
+			`The connection to ${host} ended before the whole file arrived${error ? ` (${(error as { code?: string }).code ?? error.message})` : ''}. Run again, or fetch the task later with Get and Download Video: the task and its video are not lost. Nothing was stored.`,
+			{ bytesReceived: received, ...(expected ? { bytesExpected: expected } : {}) },
+		);
+
+	const Readable = readableClassOf(body);
+	const source = Readable ? Readable.from(checked(), { objectMode: false }) : undefined;
+	try {
+		if (!source) throw new Error('the download is not a stream');
+		return await ctx.helpers.prepareBinaryData(source as Buffer, videoFileName(task, index), VIDEO_MIME_TYPE);
+	} catch (error) {
+		body.destroy();
+		if (failure) throw failure;
+		throw cutShort(error as Error);
+	}
 }

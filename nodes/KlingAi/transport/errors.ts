@@ -1,6 +1,8 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { CURRENT_MODELS } from '../models/textToVideo';
+
 /**
  * Kling's body codes (see the error table of the API): what happened, how to fix it, and whether
  * the same request can pass when sent again. Retries are decided by this code, never by the HTTP
@@ -129,7 +131,11 @@ export function klingApiError(
 	let message = known?.message ?? `Kling answered with an error (HTTP ${httpStatus})`;
 	let fix = known?.fix ?? 'Check the node\'s fields and the credential, then run again.';
 	const said = typeof body.message === 'string' && body.message ? body.message : '';
-	if (code === 1201 && /external_task_id/i.test(said)) {
+	const retired = /model\s+['"]?([\w.-]+)['"]?\s+(?:has been |is )?(discontinued|retired|deprecated|offline|no longer (?:available|supported))/i.exec(said);
+	if (retired) {
+		message = `Kling no longer runs the model ${retired[1]}`;
+		fix = `Choose a current model: ${CURRENT_MODELS.map((model) => `${model.name} (${model.id})`).join(', ')}. Older models stay in the list for proxies that still run them.`;
+	} else if (code === 1201 && /external_task_id/i.test(said)) {
 		message = 'Kling already has a task with this external task ID';
 		fix = 'External task IDs must be unique per account: give each item its own (e.g. add the item index or a timestamp), or leave the field empty.';
 	}

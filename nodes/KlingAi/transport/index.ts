@@ -1,26 +1,54 @@
 import type {
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
-	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 	IWebhookFunctions,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, sleepWithAbort } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
+import { customUrlProblem, klingSecrets } from '../../../credentials/common/kling';
+import { abortableSleep } from '../helpers/sleep';
 import { isRetryableKlingCode, klingApiError } from './errors';
+import { redactError, redactValue } from './redact';
+
+/**
+ * The one way to the Kling API: every request of every operation and of the trigger goes through
+ * sendOnce, which signs it with the credential (a fresh token each time), classifies the answer by
+ * Kling's body code, and hands back errors that say what happened and how to fix it, with every
+ * secret redacted. Retries (sendWithRetries) and their waits live here too.
+ */
 
 export const CREDENTIAL_TYPE = 'klingAiApi';
 
-export const TEXT2VIDEO_PATH = '/v1/videos/text2video';
+/** The node's `this`: an operation's (all items; n8n runs every operation as code) or the trigger's webhook's. */
+export type KlingContext = IExecuteFunctions | IWebhookFunctions;
 
-/** The node's `this`: a routed operation's (one item), a custom operation's (all items), or a webhook's. */
-export type KlingContext = IExecuteFunctions | IExecuteSingleFunctions | IWebhookFunctions;
-
-/** The execution's cancel signal, where n8n gives one (not to webhooks, nor to routed operations in n8n 2.x). */
+/** The execution's cancel signal (webhooks have none). */
 export function cancelSignal(ctx: KlingContext): AbortSignal | undefined {
 	return 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined;
+}
+
+/** The credential as n8n decrypts it, read once per context (n8n makes a context per run or per webhook call). */
+const credentialCache = new WeakMap<object, Promise<ICredentialDataDecryptedObject>>();
+export async function klingCredentials(ctx: KlingContext): Promise<ICredentialDataDecryptedObject> {
+	let credentials = credentialCache.get(ctx);
+	if (!credentials) {
+		credentials = ctx.getCredentials(CREDENTIAL_TYPE);
+		credentialCache.set(ctx, credentials);
+		credentials.catch(() => credentialCache.delete(ctx));
+	}
+	return await credentials;
+}
+
+/** Secret values an error must not show: the credential's, and the trigger's legacy URL secret. */
+async function secretsOf(ctx: KlingContext): Promise<string[]> {
+	const secrets = await klingCredentials(ctx).then(klingSecrets, (): string[] => []);
+	const legacy = ctx.getNode().parameters?.secret;
+	if (typeof legacy === 'string' && legacy.length >= 4) secrets.push(legacy);
+	return secrets;
 }
 
 export interface KlingTask extends IDataObject {
@@ -44,16 +72,19 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_MAX_TRIES = 8;
+export const MAX_TRIES_LIMIT = 30;
 export const DEFAULT_RETRY: RetryPolicy = { maxTries: DEFAULT_MAX_TRIES, baseDelayMs: 1000, maxDelayMs: 60_000 };
 
 /** One request's outcome. A failure says whether the same request can pass later, and whether it may have been carried out. */
 export type Attempt<T> =
-	| { ok: true; data: T }
+	| { ok: true; data: T; /** Kling's clock (the Date header), when the answer had one. */ serverDate?: number }
 	| {
 			ok: false;
 			error: NodeApiError;
 			/** Kling's body code, when there was one. */
 			code?: number;
+			/** Kling's own message, when there was one. */
+			klingMessage?: string;
 			/** The same request may pass if sent again (rate/concurrency limits, server errors, network). */
 			retryable: boolean;
 			/** The request may have been carried out although no success came back (dropped connection, time-out, 5xxx). */
@@ -106,7 +137,7 @@ function transportCode(error: unknown): string | undefined {
 	const code = /\b(E[A-Z]{4,})\b/.exec(texts)?.[1];
 	if (code) return code;
 	const phrases: Array<[RegExp, string]> = [
-		[/socket hang up|closed unexpectedly/i, 'ECONNRESET'],
+		[/socket hang up|closed unexpectedly|stream has been aborted|premature close/i, 'ECONNRESET'],
 		[/refused the connection/i, 'ECONNREFUSED'],
 		[/time(d)? ?out/i, 'ETIMEDOUT'],
 		[/connection was aborted/i, 'ECONNABORTED'],
@@ -118,9 +149,26 @@ function transportCode(error: unknown): string | undefined {
 }
 
 /** Connection failures where the request never reached the server: nothing can have been created. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROTO']);
 /** …and of those, the ones that mean a wrong address rather than a passing fault: not worth retrying. */
-const WRONG_ADDRESS_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+const WRONG_ADDRESS_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EPROTO']);
+
+function networkFix(code: string, options: IHttpRequestOptions): string {
+	const request = `${options.method ?? 'GET'} ${options.url}`;
+	if (code === 'EPROTO') {
+		return `${request} failed in the TLS handshake: the server does not speak https on that address (or speaks it on another port). Check http:// versus https:// in the credential's Base URL.`;
+	}
+	if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+		return `${request} could not connect (${code === 'ENOTFOUND' ? 'the host name is unknown' : 'nothing listens there'}). Check the credential's Region or Base URL.`;
+	}
+	return `${request} failed before Kling answered: the connection was reset or timed out. Check the network and the credential's Base URL, then run again.`;
+}
+
+function serverDate(headers: IN8nHttpFullResponse['headers'] | undefined): number | undefined {
+	const raw = headers?.date;
+	const value = Date.parse(String(Array.isArray(raw) ? raw[0] : raw ?? ''));
+	return Number.isFinite(value) ? value : undefined;
+}
 
 /**
  * Sends one request to the Kling API with the node's credential (a fresh token each time) and
@@ -128,13 +176,35 @@ const WRONG_ADDRESS_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
  * fix it; none carries a key or a token.
  */
 export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOptions, itemIndex: number): Promise<Attempt<T>> {
+	const attempt = await sendUnredacted<T>(ctx, options, itemIndex);
+	const secrets = await secretsOf(ctx);
+	if (attempt.ok) return { ...attempt, data: redactValue(attempt.data, secrets) };
+	redactError(attempt.error, secrets);
+	return attempt;
+}
+
+async function sendUnredacted<T>(ctx: KlingContext, options: IHttpRequestOptions, itemIndex: number): Promise<Attempt<T>> {
 	const node = ctx.getNode();
+	const problem = customUrlProblem(await klingCredentials(ctx));
+	if (problem) {
+		return {
+			ok: false,
+			retryable: false,
+			ambiguous: false,
+			error: new NodeApiError(node, { reason: 'request not sent' } as JsonObject, {
+				message: problem.message,
+				description: `${problem.fix} Nothing was sent to Kling.`,
+				itemIndex,
+			}),
+		};
+	}
 	let response: IN8nHttpFullResponse;
 	try {
 		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
 			...options,
-			headers: { Accept: 'application/json', ...options.headers },
+			headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...options.headers },
 			json: true,
+			abortSignal: cancelSignal(ctx),
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 		})) as IN8nHttpFullResponse;
@@ -156,7 +226,7 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 		}
 		const failure = new NodeApiError(node, { networkCode: code } as JsonObject, {
 			message: 'The request to Kling got no answer',
-			description: `${options.method ?? 'GET'} ${options.url} failed before Kling answered: the connection was reset, refused or timed out. Check the network and the credential's Base URL, then run again.`,
+			description: networkFix(code, options),
 			itemIndex,
 		});
 		// Set after construction: NodeApiError swaps messages that mention ECONNRESET & co. for generic ones.
@@ -198,6 +268,7 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 		return {
 			ok: false,
 			code,
+			klingMessage: typeof envelope.message === 'string' ? envelope.message : undefined,
 			retryable,
 			// A server error may come after the work was done; a limit (1302/1303) means it was refused.
 			ambiguous: retryable && code! >= 5000,
@@ -219,11 +290,11 @@ export async function sendOnce<T>(ctx: KlingContext, options: IHttpRequestOption
 			}),
 		};
 	}
-	return { ok: true, data: envelope.data as T };
+	return { ok: true, data: envelope.data as T, serverDate: serverDate(response.headers) };
 }
 
 /** The wait before try number `tries + 1`: exponential with jitter, at least 1 s, or what the server asked. */
-export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: number): number {
+function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: number): number {
 	const base = Math.max(1000, policy.baseDelayMs);
 	const exponential = Math.min(policy.maxDelayMs, base * 2 ** (tries - 1));
 	const jittered = exponential * (1 + Math.random() / 2);
@@ -232,7 +303,7 @@ export function backoffDelay(policy: RetryPolicy, tries: number, retryAfter?: nu
 }
 
 export async function backoff(ctx: KlingContext, policy: RetryPolicy, tries: number, retryAfter?: number) {
-	await sleepWithAbort(backoffDelay(policy, tries, retryAfter), cancelSignal(ctx));
+	await abortableSleep(backoffDelay(policy, tries, retryAfter), cancelSignal(ctx));
 }
 
 /**

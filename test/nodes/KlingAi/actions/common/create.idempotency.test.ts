@@ -1,0 +1,134 @@
+/**
+ * Nothing paid for is created twice, also when n8n itself runs the node again: Retry On Fail (after
+ * a thrown error, and after an item 0 with Continue On Fail), and a re-run of the same execution
+ * (a worker that crashed). A task found under the user's own external task ID must be one this item
+ * created. Through n8n's engine (its own retry loop) against the stand-in.
+ */
+import { runKlingNode } from '../../../../helpers/engine';
+import { createTasksDirectly, jwtCredentials, type RunError } from '../../../../helpers/kling-test-kit';
+import { type KlingStandIn, startKlingStandIn } from '../../../../../stand-in';
+
+let standIn: KlingStandIn;
+beforeAll(async () => {
+	standIn = await startKlingStandIn({
+		callbacks: false,
+		// "Clip 1" always fails at Kling: the node then throws (or, with Continue On Fail, outputs an error item).
+		plan: (body) => (String(body.prompt).endsWith('Clip 1') || String(body.prompt).endsWith('Clip 0 fails') ? { fail: 'Content policy' } : {}),
+	});
+});
+afterAll(async () => await standIn.close());
+beforeEach(() => standIn.reset());
+
+const creates = () => standIn.requests.filter((r) => r.kind === 'create');
+const params = (extra: Record<string, unknown> = {}) => ({
+	resource: 'textToVideo',
+	operation: 'create',
+	model: 'kling-v2-6',
+	prompt: '={{ "Clip " + $json.n }}',
+	waitForCompletion: true,
+	pollInterval: 1,
+	maxWait: 30,
+	...extra,
+});
+const items = (count: number, suffix: (n: number) => string = () => '') => Array.from({ length: count }, (_, n) => ({ json: { n: `${n}${suffix(n)}` } }));
+
+describe("n8n's Retry On Fail", () => {
+	it('3 items, one failing, 3 tries: 3 tasks at Kling, not 9', async () => {
+		const result = await runKlingNode({ parameters: params(), credentials: jwtCredentials(standIn), items: items(3), retryOnFail: { maxTries: 3, waitBetweenTries: 0 } });
+
+		expect(result.error?.message).toMatch(/Kling task .* failed: Content policy \[item 1\]/);
+		// n8n ran the node 3 times: every try sent its Creates, and Kling kept one task per item.
+		expect(creates().length).toBe(9);
+		expect(creates().filter((r) => r.code === 0)).toHaveLength(3);
+		expect(standIn.tasks.size).toBe(3);
+	}, 30_000);
+
+	it('with Continue On Fail and item 0 failing (n8n retries then too): 3 tasks, and the retries carry on with them', async () => {
+		const result = await runKlingNode({
+			parameters: params(),
+			credentials: jwtCredentials(standIn),
+			items: items(3, (n) => (n === 0 ? ' fails' : '')).map((item, n) => (n === 1 ? { json: { n: '1 ok' } } : item)),
+			continueOnFail: true,
+			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+		});
+
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.error).toEqual(expect.stringMatching(/failed: Content policy/));
+		expect(result.items.slice(1).map((item) => item.json.task_status)).toEqual(['succeed', 'succeed']);
+		expect(standIn.tasks.size).toBe(3);
+	}, 30_000);
+});
+
+describe('a re-run of the same execution (a worker that crashed and ran it again)', () => {
+	it('finds the task the first run created, also when the confirming look-up fails once', async () => {
+		const first = await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(standIn), items: items(1), executionId: 'exec-42' });
+		expect(first.error).toBeUndefined();
+		standIn.injectFault({ on: 'get', kind: 'error', status: 500, code: 5000 });
+
+		const again = await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(standIn), items: items(1), executionId: 'exec-42' });
+
+		expect(again.error).toBeUndefined();
+		expect(again.items[0].json.task_id).toBe(first.items[0].json.task_id);
+		expect(standIn.tasks.size).toBe(1);
+		expect(standIn.requests.slice(1).map((r) => `${r.kind} ${r.code}`)).toEqual(['create 1201', 'get 5000', 'get 0']);
+	}, 30_000);
+
+	it('another execution makes another task (the ID holds the execution)', async () => {
+		await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(standIn), items: items(1), executionId: 'exec-1' });
+		await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(standIn), items: items(1), executionId: 'exec-2' });
+
+		const ids = [...standIn.tasks.values()].map((task) => task.external_task_id);
+		expect(ids).toHaveLength(2);
+		expect(ids[0]).not.toBe(ids[1]);
+		expect(ids[0]).toMatch(/^n8n-[0-9a-f]{8}-exec1-/);
+	});
+});
+
+describe('your own External Task ID', () => {
+	it('used before by another task: after a transient 5000 the older task is not passed off as this item\'s', async () => {
+		await createTasksDirectly(standIn, 1, () => ({ model_name: 'kling-v2-6', prompt: 'an older, other prompt', external_task_id: 'order-7' }));
+		standIn.injectFault({ on: 'create', kind: 'error', status: 500, code: 5000 });
+
+		const { items: out, error } = await runKlingNode({
+			parameters: params({ waitForCompletion: false, options: { externalTaskId: 'order-7' } }),
+			credentials: jwtCredentials(standIn),
+			items: items(1),
+		});
+
+		expect(out).toEqual([]);
+		const e = error as RunError;
+		expect(e.message).toBe('Kling already has a task with the external task ID "order-7", made before this item [item 0]');
+		expect(e.description).toMatch(/Use Get with External Task ID "order-7" to see that task/);
+		expect(standIn.tasks.size).toBe(1);
+	});
+
+	it('is checked before the first Create: a task already under it stops the item, nothing is created', async () => {
+		await createTasksDirectly(standIn, 1, () => ({ model_name: 'kling-v2-6', prompt: 'earlier', external_task_id: 'order-8' }));
+		const { error } = await runKlingNode({
+			parameters: params({ waitForCompletion: false, options: { externalTaskId: 'order-8' } }),
+			credentials: jwtCredentials(standIn),
+			items: items(1),
+		});
+
+		expect((error as RunError).message).toMatch(/external task ID "order-8", made before this item/);
+		expect(creates().filter((r) => r.receivedAt > 0)).toHaveLength(1);
+	});
+});
+
+describe('an ambiguous Create whose look-ups keep failing', () => {
+	it('gives an error that names the external task ID and says to check with Get before running again', async () => {
+		standIn.injectFault({ on: 'create', kind: 'drop-after-accept' });
+		standIn.injectFault({ on: 'get', kind: 'error', status: 500, code: 5000, times: 5 });
+
+		const { error } = await runKlingNode({
+			parameters: params({ waitForCompletion: false, options: { maxTries: 2 } }),
+			credentials: jwtCredentials(standIn),
+			items: items(1),
+		});
+
+		const e = error as RunError;
+		const id = [...standIn.tasks.values()][0].external_task_id;
+		expect(e.description).toContain(`The Create may have reached Kling: before running this item again, check with Get (Get By: External Task ID, "${id}")`);
+		expect(standIn.tasks.size).toBe(1);
+	}, 30_000);
+});

@@ -1,0 +1,92 @@
+/**
+ * Every number the node reads from a parameter is a finite number in range, whatever an expression
+ * gave (nothing, text, hex, NaN): otherwise the item gets an error naming the field and the value,
+ * and no request is sent. Text and model fields likewise. Through n8n's engine against the stand-in.
+ */
+import { runKlingNode } from '../../../helpers/engine';
+import { createBodies, createParams, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
+import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
+
+let standIn: KlingStandIn;
+beforeAll(async () => {
+	standIn = await startKlingStandIn({ callbacks: false });
+});
+afterAll(async () => await standIn.close());
+beforeEach(() => standIn.reset());
+
+/** An expression that gives `value` for the item. */
+const gives = (value: unknown) => `={{ ${JSON.stringify(value) ?? 'undefined'} }}`;
+
+const BAD_NUMBERS: Array<[string, Record<string, unknown>, RegExp]> = [
+	['Poll Interval that is empty', createParams({ waitForCompletion: true, pollInterval: gives('') }), /^Poll Interval is empty; it must be a number from 1 to 3600 seconds/],
+	['Poll Interval that is text', createParams({ waitForCompletion: true, pollInterval: gives('soon') }), /^Poll Interval is "soon"/],
+	['Poll Interval from nothing', createParams({ waitForCompletion: true, pollInterval: '={{ $json.missing }}' }), /^Poll Interval is empty/],
+	['Max Wait that is NaN', createParams({ waitForCompletion: true, maxWait: '={{ Number("x") }}' }), /^Max Wait is NaN; it must be a number from 1 to 86400 seconds/],
+	['Max Tries that is text', createParams({ options: { maxTries: gives('abc') } }), /^Max Tries is "abc"; it must be a whole number from 1 to 30/],
+	['Max Tries that is not whole', createParams({ options: { maxTries: 2.5 } }), /^Max Tries is 2.5; it must be a whole number/],
+	['Max Queue Time in hex', createParams({ options: { maxQueueTime: gives('0x10') } }), /^Max Queue Time is "0x10"/],
+	['Max Concurrent Tasks below 0', createParams({ options: { maxConcurrentTasks: -1 } }), /^Max Concurrent Tasks is -1/],
+	['Max Video Size that is text', createParams({ waitForCompletion: true, downloadVideo: true, maxVideoSize: gives('big') }), /^Max Video Size is "big"; it must be a number from 1 to 4096 MB/],
+	['CFG Scale that is empty', createParams({ model: 'kling-v1-6', cfgScale: gives('') }), /^CFG Scale is empty; it must be a number from 0 to 1/],
+	['CFG Scale in hex', createParams({ model: 'kling-v1-6', cfgScale: gives('0x1') }), /^CFG Scale is "0x1"/],
+	['Get Many Limit from nothing', getManyParams({ limit: '={{ $json.missing }}' }), /^Limit is empty; it must be a whole number from 1 to 500000/],
+	['Get Many Page Size 0', getManyParams({ options: { pageSize: 0 } }), /^Page Size is 0/],
+	['a camera axis that is text', createParams({ model: 'kling-v1', mode: 'std', duration: '5', cameraControl: 'simple', cameraMovement: { zoom: gives('lots') } }), /^Camera movement zoom is "lots"/],
+];
+
+describe('a number that is not a finite number in range', () => {
+	test.each(BAD_NUMBERS)('%s: the item fails naming the field and the value, nothing is sent', async (_label, parameters, message) => {
+		const { error, items } = await runKlingNode({ parameters, credentials: jwtCredentials(standIn) });
+
+		expect(items).toEqual([]);
+		const e = error as RunError;
+		expect(e.message).toMatch(message);
+		expect(e.message).toMatch(/\[item 0\]$/);
+		expect(e.description).toMatch(/Nothing was sent to Kling\.$/);
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it('a number given as plain decimal text is taken ("2" for Poll Interval)', async () => {
+		const { error } = await runKlingNode({ parameters: createParams({ waitForCompletion: false, pollInterval: gives('2') }), credentials: jwtCredentials(standIn) });
+		expect(error).toBeUndefined();
+	});
+});
+
+describe('text and model fields', () => {
+	it('a missing model is an error, never the text "undefined"', async () => {
+		const { error } = await runKlingNode({ parameters: createParams({ model: '={{ $json.missing }}' }), credentials: jwtCredentials(standIn) });
+		expect((error as RunError).message).toBe('The model is empty [item 0]');
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it('a numeric prompt is sent as its digits; an object prompt is refused as not text (not "empty")', async () => {
+		const ok = await runKlingNode({ parameters: createParams({ prompt: '={{ 42 }}' }), credentials: jwtCredentials(standIn) });
+		expect(ok.error).toBeUndefined();
+		expect(createBodies(standIn)[0].prompt).toBe('42');
+
+		const bad = await runKlingNode({ parameters: createParams({ prompt: '={{ $json }}' }), credentials: jwtCredentials(standIn), items: [{ json: { a: 1 } }] });
+		expect((bad.error as RunError).message).toBe('The prompt is an object, not text [item 0]');
+	});
+
+	it('counts the prompt in Unicode characters, as Kling does: 2,500 emoji pass, 2,501 do not', async () => {
+		const ok = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2500) }), credentials: jwtCredentials(standIn) });
+		expect(ok.error).toBeUndefined();
+		const bad = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2501) }), credentials: jwtCredentials(standIn) });
+		expect((bad.error as RunError).message).toMatch(/The prompt is 2501 characters long; Kling takes at most 2500/);
+	});
+
+	it.each(['__proto__', 'constructor'])('refuses the binary property name %s (the video would be lost)', async (name) => {
+		const { error } = await runKlingNode({
+			parameters: createParams({ waitForCompletion: true, downloadVideo: true, binaryPropertyName: name }),
+			credentials: jwtCredentials(standIn),
+		});
+		expect((error as RunError).message).toBe(`Put Output File in Field is "${name}", which cannot name a binary property [item 0]`);
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it.each(['.', '..'])('Get refuses the task ID "%s" (it would be a path step), nothing is sent', async (id) => {
+		const { error } = await runKlingNode({ parameters: getParams({ taskId: id }), credentials: jwtCredentials(standIn) });
+		expect((error as RunError).message).toBe(`The task ID is "${id}", which is not a task ID [item 0]`);
+		expect(standIn.requests).toHaveLength(0);
+	});
+});
