@@ -5,7 +5,7 @@
  * With the default Statuses (Succeeded, Failed) and Verify with API on, the workflow must run exactly
  * once, with the task as the API reports it.
  */
-import { startKlingStandIn, type KlingStandIn } from '../test/stand-in/kling-stand-in';
+import { startKlingStandIn, type KlingStandIn } from '../stand-in';
 import {
 	activateWorkflow,
 	ensureN8n,
