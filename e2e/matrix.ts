@@ -101,18 +101,21 @@ const lines = rows.map(({ version, install, suites: outcomes }) => {
 });
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+const table = [
+	format(header),
+	widths.map((w) => '-'.repeat(w)).join('-|-'),
+	...lines.map(format),
+	`build + pack ${clock(pack.seconds)}${node24 ? `; Node 24 (npm's node package) ${node24.result} ${node24.note ?? clock(node24.seconds)}` : ''}; whole e2e part ${clock(total)}`,
+].join('\n');
 say('summary');
-process.stdout.write(`${format(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${lines.map(format).join('\n')}\n`);
-process.stdout.write(`build + pack ${clock(pack.seconds)}`);
-if (node24) process.stdout.write(`; Node 24 (npm's node package) ${node24.result} ${node24.note ?? clock(node24.seconds)}`);
-process.stdout.write(`; whole e2e part ${clock(total)}\n`);
+process.stdout.write(`${table}\n`);
 
 const failed =
 	node24?.result === 'FAIL' || rows.some((row) => row.install.result === 'FAIL' || Object.values(row.suites).some((o) => o?.result === 'FAIL'));
 if (process.env.N8N_E2E_SUMMARY) {
 	writeFileSync(
 		process.env.N8N_E2E_SUMMARY,
-		JSON.stringify({ total, pack: pack.seconds, node24, rows: rows.map((r) => ({ ...r, version: r.version.version })), failed }, null, 2),
+		JSON.stringify({ table, total, pack: pack.seconds, node24, rows: rows.map((r) => ({ ...r, version: r.version.version })), failed }, null, 2),
 	);
 }
 process.exit(failed ? 1 : 0);
