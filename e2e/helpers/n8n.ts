@@ -293,7 +293,8 @@ c.commit()
 
 export interface RunItem {
 	json: Record<string, unknown>;
-	binary?: Record<string, { fileName?: string; mimeType?: string; bytes?: number; id?: string }>;
+	/** 2.x (filesystem mode): `id` and `bytes`; 1.x: the content inline as base64 in `data`. */
+	binary?: Record<string, { fileName?: string; mimeType?: string; bytes?: number; id?: string; data?: string }>;
 }
 
 export interface TaskRun {
