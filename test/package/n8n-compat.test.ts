@@ -102,13 +102,19 @@ let uses: Map<string, string[]>;
 const exported = new Map<string, Set<string>>();
 
 beforeAll(() => {
-	// Compiled into a folder of its own: package.test.ts builds dist/ at the same time in another worker.
-	const out = mkdtempSync(path.join(tmpdir(), 'kling-compat-build-'));
-	try {
-		execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'pipe' });
-		uses = new Map(jsFiles(out).map((file) => [path.relative(out, file), n8nWorkflowUses(readFileSync(file, 'utf8'))]));
-	} finally {
-		rmSync(out, { recursive: true, force: true });
+	// N8N_COMPAT_DIST checks an existing build instead (e.g. an older release's dist/).
+	if (process.env.N8N_COMPAT_DIST) {
+		const dist = path.resolve(process.env.N8N_COMPAT_DIST);
+		uses = new Map(jsFiles(dist).map((file) => [path.relative(dist, file), n8nWorkflowUses(readFileSync(file, 'utf8'))]));
+	} else {
+		// Compiled into a folder of its own: package.test.ts builds dist/ at the same time in another worker.
+		const out = mkdtempSync(path.join(tmpdir(), 'kling-compat-build-'));
+		try {
+			execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: root, stdio: 'pipe' });
+			uses = new Map(jsFiles(out).map((file) => [path.relative(out, file), n8nWorkflowUses(readFileSync(file, 'utf8'))]));
+		} finally {
+			rmSync(out, { recursive: true, force: true });
+		}
 	}
 	for (const { workflow } of SUPPORTED) exported.set(workflow, exportsOf(workflow));
 }, 300_000);
