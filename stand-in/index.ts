@@ -12,7 +12,9 @@ export { signTestJwt } from './auth';
 export { videoContent } from './media';
 export { DEFAULT_MODELS, MODEL_SUPPORT, NEW_MODEL_SUPPORT, type ModelSupport } from './text2video';
 export type { ResourceModule } from './resource';
+export { newStyleShape, signCallback } from './callbacks';
 export type {
+	CallbackSignOptions,
 	Fault,
 	KlingStandIn,
 	RecordedAuth,

@@ -367,9 +367,9 @@ export class KlingAiTrigger implements INodeType {
 		);
 		const checkSignature = verification === 'signature' || verification === 'signatureAndApi';
 		const checkApi = verification === 'api' || verification === 'signatureAndApi';
-		// Version 1.2 says in every answer whether the signature was checked (Kling's Send Test Callback shows it).
-		const said = (fields: IDataObject): IDataObject =>
-			isV12 ? { ...fields, signature: checkSignature ? 'valid' : 'not checked' } : fields;
+		// Version 1.2 says in every answer what became of the signature (Kling's Send Test Callback shows it).
+		let signatureState: 'valid' | 'invalid' | 'not checked' = 'not checked';
+		const said = (fields: IDataObject): IDataObject => (isV12 ? { ...fields, signature: signatureState } : fields);
 
 		let body: unknown;
 		let delivery: { id: string; timestampSec: number } | undefined;
@@ -399,8 +399,10 @@ export class KlingAiTrigger implements INodeType {
 			}
 			const check = verifyWebhookSignature(key, signatureHeaders(this.getHeaderData() as IDataObject), raw);
 			if (!check.ok) {
+				signatureState = 'invalid';
 				return answer(this, 401, said({ received: false, error: SIGNATURE_ERRORS[check.reason] }));
 			}
+			signatureState = 'valid';
 			delivery = { id: check.id, timestampSec: check.timestampSec };
 			try {
 				// The task is read from the bytes that were signed, not from a second parse of them.
