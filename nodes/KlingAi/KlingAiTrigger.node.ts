@@ -348,16 +348,19 @@ export class KlingAiTrigger implements INodeType {
 		const node = this.getNode();
 		const hasCredential = Boolean(node.credentials?.[CREDENTIAL_TYPE]);
 		const credentials = hasCredential ? await klingCredentials(this) : undefined;
+		const isV12 = node.typeVersion >= 1.2;
+		// Version 1.2 says in every answer what became of the signature (Kling's Send Test Callback shows it).
+		let signatureState: 'valid' | 'invalid' | 'not checked' = 'not checked';
+		const said = (fields: IDataObject): IDataObject => (isV12 ? { ...fields, signature: signatureState } : fields);
 		const legacySecret = node.typeVersion === 1 ? String(this.getNodeParameter('secret', '') ?? '') : '';
 		const secret = legacySecret || String(credentials?.callbackSecret ?? '').trim();
 		if (secret !== '') {
 			const given = (this.getQueryData() as IDataObject).secret;
 			if (!secretMatches(given, secret)) {
-				return answer(this, 401, { received: false, error: 'Missing or wrong secret' });
+				return answer(this, 401, said({ received: false, error: 'Missing or wrong secret' }));
 			}
 		}
 
-		const isV12 = node.typeVersion >= 1.2;
 		const webhookSecret = String(credentials?.webhookSecret ?? '').trim();
 		const verification = resolveVerification(
 			node.typeVersion,
@@ -367,9 +370,6 @@ export class KlingAiTrigger implements INodeType {
 		);
 		const checkSignature = verification === 'signature' || verification === 'signatureAndApi';
 		const checkApi = verification === 'api' || verification === 'signatureAndApi';
-		// Version 1.2 says in every answer what became of the signature (Kling's Send Test Callback shows it).
-		let signatureState: 'valid' | 'invalid' | 'not checked' = 'not checked';
-		const said = (fields: IDataObject): IDataObject => (isV12 ? { ...fields, signature: signatureState } : fields);
 
 		let body: unknown;
 		let delivery: { id: string; timestampSec: number } | undefined;

@@ -284,11 +284,21 @@ describe('Signature (Automatic with a Webhook Secret)', () => {
 		);
 	});
 
+	it('without a raw body, a body that is not JSON is answered 400 and starts nothing', async () => {
+		configure({}, credentials(), 1.2, 'none');
+		const answer = await trigger.post(undefined, { rawBody: 'task_id=1', contentType: 'text/plain' });
+		expect(answer.status).toBe(400);
+		expect(answer.body).toEqual({ received: false, error: 'Expected a JSON body', signature: 'not checked' });
+		expect(trigger.emitted()).toHaveLength(0);
+	});
+
 	it('works together with the Callback URL Secret (both must pass)', async () => {
 		configure({}, credentials({ callbackSecret: URL_SECRET }));
 		const task = await finishedTask();
 		expect((await send(task, {}, `?secret=${URL_SECRET}`)).status).toBe(200);
-		expect((await send(task, {}, '?secret=wrong')).status).toBe(401);
+		const wrongUrlSecret = await send(task, {}, '?secret=wrong');
+		expect(wrongUrlSecret.status).toBe(401);
+		expect(answerOf(wrongUrlSecret)).toEqual({ received: false, error: 'Missing or wrong secret', signature: 'not checked' });
 		expect((await send(task, { secrets: [OTHER_SECRET] }, `?secret=${URL_SECRET}`)).status).toBe(401);
 		expect(trigger.emitted()).toHaveLength(1);
 	});
