@@ -76,6 +76,8 @@ describe('signed callbacks', () => {
 			expect(callback.headers['content-type']).toBe('application/json; charset=utf-8');
 		}
 		expect(ids.size).toBe(2);
+		// The sender records a callback once its answer is in, a moment after the receiver has it.
+		for (let i = 0; i < 100 && signing.callbacksSent.length < 2; i++) await sleep(10);
 		expect(signing.callbacksSent.map((c) => [c.status, c.responseText])).toEqual([
 			[200, '{"ok":true}'],
 			[200, '{"ok":true}'],
