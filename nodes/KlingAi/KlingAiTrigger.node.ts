@@ -317,6 +317,8 @@ export class KlingAiTrigger implements INodeType {
 					{ name: 'Text to Video', value: 'textToVideo' },
 				],
 				default: 'textToVideo',
+				// Shown wherever an API look-up can happen: not with Verify with API off, nor with Signature or None.
+				displayOptions: { hide: { verifyWithApi: [false], verification: ['signature', 'none'] } },
 				description: 'Which kind of Kling task the callbacks are for: an API look-up asks that endpoint',
 			},
 			{

@@ -613,9 +613,9 @@ describe('versions 1 and 1.1 are unchanged', () => {
 				.filter((p) => NodeHelpers.displayParameter(values, p, node, description))
 				.map((p) => p.name);
 		};
-		expect(visible(1.1, {})).toEqual(['setupNotice', 'statuses', 'verifyWithApi', 'simplify', 'downloadVideo']);
+		expect(visible(1.1, {})).toEqual(['setupNotice', 'statuses', 'taskType', 'verifyWithApi', 'simplify', 'downloadVideo']);
 		expect(visible(1, { verifyWithApi: false })).toEqual(['setupNotice', 'statuses', 'verifyWithApi', 'secret', 'simplify']);
-		expect(visible(1.2, {})).toEqual(['setupNotice', 'statuses', 'verification', 'simplify', 'downloadVideo']);
+		expect(visible(1.2, {})).toEqual(['setupNotice', 'statuses', 'verification', 'taskType', 'simplify', 'downloadVideo']);
 		expect(visible(1.2, { verification: 'none' })).toEqual(['setupNotice', 'statuses', 'verification', 'noVerificationNotice', 'simplify']);
 		expect(visible(1.2, { verification: 'signature', downloadVideo: true })).toEqual([
 			'setupNotice',
