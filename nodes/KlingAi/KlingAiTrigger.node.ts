@@ -269,10 +269,20 @@ export class KlingAiTrigger implements INodeType {
 				displayOptions: { hide: { '@version': [1, 1.1] } },
 				options: [
 					{
+						name: 'API Look-Up',
+						value: 'api',
+						description: 'Fetch the task from Kling and output Kling\'s answer instead of the posted body',
+					},
+					{
 						name: 'Automatic',
 						value: 'auto',
 						description:
 							'Signature when the credential has a Webhook Secret, otherwise API Look-Up (decided for each callback)',
+					},
+					{
+						name: 'None',
+						value: 'none',
+						description: 'Only the Callback URL Secret, if the credential has one',
 					},
 					{
 						name: 'Signature',
@@ -281,19 +291,9 @@ export class KlingAiTrigger implements INodeType {
 							'Kling\'s webhook signature, checked with the credential\'s Webhook Secret: unsigned or wrongly signed callbacks are answered 401. No API request.',
 					},
 					{
-						name: 'API Look-Up',
-						value: 'api',
-						description: 'Fetch the task from Kling and output Kling\'s answer instead of the posted body',
-					},
-					{
 						name: 'Signature and API Look-Up',
 						value: 'signatureAndApi',
 						description: 'Check the signature, then fetch the task from Kling as well',
-					},
-					{
-						name: 'None',
-						value: 'none',
-						description: 'Only the Callback URL Secret, if the credential has one',
 					},
 				],
 				default: 'auto',
