@@ -630,7 +630,7 @@ describe('versions 1 and 1.1 are unchanged', () => {
 		expect(description.defaultVersion).toBe(1.2);
 		const verification = description.properties.find((p) => p.name === 'verification')!;
 		expect(verification.default).toBe('auto');
-		expect((verification.options as Array<{ value: string }>).map((o) => o.value)).toEqual(['auto', 'signature', 'api', 'signatureAndApi', 'none']);
+		expect((verification.options as Array<{ value: string }>).map((o) => o.value).sort()).toEqual(['api', 'auto', 'none', 'signature', 'signatureAndApi']);
 	});
 });
 
