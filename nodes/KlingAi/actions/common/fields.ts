@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { PROMPT_MAX_LENGTH } from './body';
 import { MAX_VIDEO_MB_DEFAULT, MAX_VIDEO_MB_LIMIT } from '../../helpers/download';
 import {
 	MAX_WAIT_DEFAULT_S,
@@ -154,3 +155,14 @@ export function operationFields(resource: string, operation: string, properties:
 		},
 	}));
 }
+
+/** Negative Prompt, in the Options of every Create that takes one. */
+export const negativePromptOption: INodeProperties = {
+	displayName: 'Negative Prompt',
+	name: 'negativePrompt',
+	type: 'string',
+	typeOptions: { rows: 2 },
+	default: '',
+	placeholder: 'e.g. blur, watermark, text',
+	description: `What the video should avoid, at most ${PROMPT_MAX_LENGTH.toLocaleString('en-US')} characters`,
+};

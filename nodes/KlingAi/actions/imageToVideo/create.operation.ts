@@ -5,7 +5,7 @@ import { CUSTOM_MODEL, DEFAULT_IMAGE_MODEL, imageModelOptions, imageShowFor } fr
 import { type CameraType } from '../../models/shared';
 import { CAMERA_AXES, CFG_SCALE_DEFAULT, PROMPT_MAX_LENGTH } from '../common/body';
 import { runCreate } from '../common/create';
-import { createOptions, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
+import { createOptions, negativePromptOption, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
 import { DYNAMIC_MASKS_MAX, imageToVideoBody, TRAJECTORY_MAX_POINTS, TRAJECTORY_MIN_POINTS } from './body';
 
 const IMAGE_RULES = `JPG or PNG, at most ${IMAGE_MAX_BYTES / 1024 / 1024} MB, at least ${IMAGE_MIN_SIDE_PX}×${IMAGE_MIN_SIDE_PX} px, aspect ratio 1:${IMAGE_MAX_ASPECT} to ${IMAGE_MAX_ASPECT}:1`;
@@ -262,15 +262,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		options: [
 			...createOptions,
-			{
-				displayName: 'Negative Prompt',
-				name: 'negativePrompt',
-				type: 'string',
-				typeOptions: { rows: 2 },
-				default: '',
-				placeholder: 'e.g. blur, watermark, text',
-				description: `What the video should avoid, at most ${PROMPT_MAX_LENGTH.toLocaleString('en-US')} characters`,
-			},
+			negativePromptOption,
 		],
 	},
 ];

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { CUSTOM_MODEL, DEFAULT_MODEL, modelOptions, showFor } from '../../models/textToVideo';
 import { runCreate } from '../common/create';
-import { createOptions, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
+import { createOptions, negativePromptOption, downloadFields, operationFields, simplifyField, waitFields } from '../common/fields';
 import { CFG_SCALE_DEFAULT, MAX_SHOTS, PROMPT_MAX_LENGTH, SHOT_PROMPT_MAX_LENGTH, textToVideoBody } from './body';
 
 const fields: INodeProperties[] = [
@@ -183,15 +183,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		options: [
 			...createOptions,
-			{
-				displayName: 'Negative Prompt',
-				name: 'negativePrompt',
-				type: 'string',
-				typeOptions: { rows: 2 },
-				default: '',
-				placeholder: 'e.g. blur, watermark, text',
-				description: `What the video should avoid, at most ${PROMPT_MAX_LENGTH.toLocaleString('en-US')} characters`,
-			},
+			negativePromptOption,
 			{
 				displayName: 'Tail Frame Image (Proxies)',
 				name: 'tailFrameImage',
