@@ -6,7 +6,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../helpers/engine';
-import { createBodies, createParams, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
+import { createBodies, createParams, createTasksDirectly, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
 
 let standIn: KlingStandIn;
@@ -51,6 +51,54 @@ describe('a number that is not a finite number in range', () => {
 	it('a number given as plain decimal text is taken ("2" for Poll Interval)', async () => {
 		const { error } = await runKlingNode({ parameters: createParams({ waitForCompletion: false, pollInterval: gives('2') }), credentials: jwtCredentials(standIn) });
 		expect(error).toBeUndefined();
+	});
+});
+
+/**
+ * Every number field × every way an expression can spoil it. Each row: the field's label as the
+ * error names it, the parameters with the field set to a value, and a value out of its range.
+ */
+const NUMBER_FIELDS: Array<[string, (value: unknown) => INodeParameters, number]> = [
+	['Poll Interval', (value) => createParams({ waitForCompletion: true, pollInterval: value as string }), 0],
+	['Max Wait', (value) => createParams({ waitForCompletion: true, maxWait: value as string }), 86_401],
+	['Max Tries', (value) => createParams({ options: { maxTries: value as string } }), 31],
+	['Max Queue Time', (value) => createParams({ waitForCompletion: false, options: { maxQueueTime: value as string } }), 0],
+	['Max Concurrent Tasks', (value) => createParams({ options: { maxConcurrentTasks: value as string } }), 1001],
+	['Max Video Size', (value) => createParams({ waitForCompletion: true, downloadVideo: true, maxVideoSize: value as string }), 4097],
+	['Max Video Size', (value) => getParams({ taskId: 'tk_1', downloadVideo: true, maxVideoSize: value as string }), 0],
+	['Limit', (value) => getManyParams({ returnAll: false, limit: value as string }), 0],
+	['Page Size', (value) => getManyParams({ returnAll: true, options: { pageSize: value as string } }), 501],
+];
+const SPOILED: Array<[string, (outOfRange: number) => string, (outOfRange: number) => string]> = [
+	['an expression that gives nothing', () => '={{ $json.missing }}', () => 'empty'],
+	['text', () => gives('soon'), () => '"soon"'],
+	['hex text "0x1"', () => gives('0x1'), () => '"0x1"'],
+	['NaN', () => '={{ Number("x") }}', () => 'NaN'],
+	['out of range', (outOfRange) => gives(outOfRange), (outOfRange) => String(outOfRange)],
+];
+const MATRIX = NUMBER_FIELDS.flatMap(([label, parameters, outOfRange]) =>
+	SPOILED.map(([kind, value, shown]) => [`${label} (${parameters('').operation}) from ${kind}`, label, parameters(value(outOfRange)), shown(outOfRange)] as const),
+);
+
+describe('every number field, from every kind of bad expression', () => {
+	test.each(MATRIX)('%s: the item fails naming the field and the value, nothing is sent', async (_title, label, parameters, shown) => {
+		const { error, items } = await runKlingNode({ parameters, credentials: jwtCredentials(standIn) });
+
+		expect(items).toEqual([]);
+		const e = error as RunError;
+		expect(e.message).toMatch(new RegExp(`^${label} is ${shown.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&')}; it must be (a|a whole) number from \\d+ to \\d+.* \\[item 0\\]$`));
+		expect(e.description).toMatch(new RegExp(`^Set ${label} to .*Nothing was sent to Kling\\.$`));
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it('Get Many with a Limit from an expression that gives nothing fails instead of returning nothing', async () => {
+		await createTasksDirectly(standIn, 2);
+		const before = standIn.requests.length;
+		const { error, items } = await runKlingNode({ parameters: getManyParams({ limit: '={{ $json.missing }}' }), credentials: jwtCredentials(standIn) });
+
+		expect(items).toEqual([]);
+		expect((error as RunError).message).toBe('Limit is empty; it must be a whole number from 1 to 500000 [item 0]');
+		expect(standIn.requests).toHaveLength(before);
 	});
 });
 
