@@ -116,13 +116,23 @@ describe('text and model fields', () => {
 
 		const bad = await runKlingNode({ parameters: createParams({ prompt: '={{ $json }}' }), credentials: jwtCredentials(standIn), items: [{ json: { a: 1 } }] });
 		expect((bad.error as RunError).message).toBe('The prompt is an object, not text [item 0]');
+		expect(createBodies(standIn)).toHaveLength(1); // the object prompt was not sent
 	});
 
-	it('counts the prompt in Unicode characters, as Kling does: 2,500 emoji pass, 2,501 do not', async () => {
+	// Kling's docs give the limit as "2500 characters" without saying how they are counted, and
+	// document no error text for it; the node counts Unicode code points (an emoji is one, not two).
+	it('counts the prompt in Unicode characters (code points): 2,500 emoji pass, 2,501 do not', async () => {
 		const ok = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2500) }), credentials: jwtCredentials(standIn) });
 		expect(ok.error).toBeUndefined();
 		const bad = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2501) }), credentials: jwtCredentials(standIn) });
 		expect((bad.error as RunError).message).toMatch(/The prompt is 2501 characters long; Kling takes at most 2500/);
+	});
+
+	it.each(['__proto__', 'constructor'])('Get with Download Video refuses the binary property name %s too, before asking Kling', async (name) => {
+		const { error, items } = await runKlingNode({ parameters: getParams({ taskId: 'tk_1', downloadVideo: true, binaryPropertyName: name }), credentials: jwtCredentials(standIn) });
+		expect(items).toEqual([]);
+		expect((error as RunError).message).toBe(`Put Output File in Field is "${name}", which cannot name a binary property [item 0]`);
+		expect(standIn.requests).toHaveLength(0);
 	});
 
 	it.each(['__proto__', 'constructor'])('refuses the binary property name %s (the video would be lost)', async (name) => {
