@@ -325,7 +325,7 @@ describe('Continue On Fail and paired items', () => {
 
 	it('3 of 10 items fail: 10 outputs, in order, each paired to its input', async () => {
 		const prompts = ['a', 'b', '', 'c', 'forbidden scene', 'd', 'e', '   ', 'f', 'g'];
-		const { items, error, run } = await runKlingNode({
+		const { items, error } = await runKlingNode({
 			parameters: {
 				resource: 'textToVideo',
 				operation: 'create',

@@ -61,6 +61,26 @@ describe("n8n's Retry On Fail", () => {
 	}, 30_000);
 });
 
+describe("n8n's Retry On Fail, an item that Kling refuses to create", () => {
+	it('3 items, one refused at every Create (a model Kling does not know), 3 tries: the 2 that could be created, once each', async () => {
+		const result = await runKlingNode({
+			parameters: params({ waitForCompletion: false, model: '={{ $json.model }}' }),
+			credentials: jwtCredentials(standIn),
+			items: [{ json: { n: 0, model: 'kling-v2-6' } }, { json: { n: 1, model: 'kling-v9-imaginary' } }, { json: { n: 2, model: 'kling-v2-6' } }],
+			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+		});
+
+		expect(result.error?.message).toMatch(/\[item 1\]$/);
+		// three tries of three Creates; the refused one never made a task, the others made one each
+		expect(creates()).toHaveLength(9);
+		expect(creates().filter((r) => r.code === 0)).toHaveLength(2);
+		expect(standIn.tasks.size).toBe(2);
+		expect(new Set([...standIn.tasks.values()].map((task) => task.external_task_id)).size).toBe(2);
+		// and the error says where the two tasks are
+		for (const task of standIn.tasks.values()) expect(result.error?.description).toContain(task.task_id);
+	}, 15_000);
+});
+
 describe('a re-run of the same execution (a worker that crashed and ran it again)', () => {
 	it('finds the task the first run created, also when the confirming look-up fails once', async () => {
 		const first = await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(standIn), items: items(1), executionId: 'exec-42' });
