@@ -8,23 +8,27 @@ import path from 'node:path';
 
 import { startKlingStandIn, type KlingStandIn } from '../stand-in';
 import {
+	activateWorkflow,
 	ensureN8n,
 	importCredentials,
 	importWorkflow,
+	listExecutions,
 	newN8nUser,
+	ownerSession,
 	packPackage,
 	registerCommunityPackage,
 	removeN8nUsers,
 	REPO,
 	startN8nServer,
+	until as untilValue,
 } from './helpers/n8n';
 
 const ACCESS_KEY = 'e2e-callback-access';
 const SECRET_KEY = 'e2e-callback-secret-77';
-const OWNER = { email: 'owner@example.com', firstName: 'Kling', lastName: 'Tester', password: 'Passw0rd-e2e!' };
 
 let standIn: KlingStandIn;
 let server: Awaited<ReturnType<typeof startN8nServer>>;
+let cookie = '';
 
 beforeAll(async () => {
 	ensureN8n();
@@ -43,30 +47,11 @@ beforeAll(async () => {
 	registerCommunityPackage(user);
 	const workflow = JSON.parse(readFileSync(path.join(REPO, 'examples', '05-callback-resume.json'), 'utf8'));
 	await importWorkflow(user, workflow);
+	// Publish (2.x) or activate (1.x) before the start, so n8n registers the production webhook on start-up.
+	await activateWorkflow(user, workflow.id);
 	server = await startN8nServer(user);
-	// Publish (activate) the workflow as the owner does in the editor, so its production webhook exists.
-	const setup = await fetch(`${server.url}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OWNER) });
-	if (!setup.ok) throw new Error(`owner setup failed: ${setup.status}`);
-	cookie = await login();
-	const current = (await (await fetch(`${server.url}/rest/workflows/${workflow.id}`, { headers: { cookie } })).json()) as { data: { versionId: string } };
-	const activated = await fetch(`${server.url}/rest/workflows/${workflow.id}/activate`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', cookie },
-		body: JSON.stringify({ versionId: current.data.versionId }),
-	});
-	if (!activated.ok) throw new Error(`activation failed: ${activated.status} ${await activated.text()}`);
+	cookie = await ownerSession(server.url);
 }, 600_000);
-
-let cookie = '';
-async function login(): Promise<string> {
-	const session = await fetch(`${server.url}/rest/login`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
-	});
-	if (!session.ok) throw new Error(`login failed: ${session.status}`);
-	return (session.headers.get('set-cookie') ?? '').split(';')[0];
-}
 
 afterAll(async () => {
 	await server?.stop();
@@ -74,21 +59,17 @@ afterAll(async () => {
 	removeN8nUsers();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${server.output().slice(-3000)}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) => untilValue(what, probe, timeoutMs, () => server.output());
 
 it('a callback to $execution.resumeUrl resumes the workflow, which then downloads the video', async () => {
-	const started = await fetch(`${server.url}/webhook/kling-video`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ prompt: 'A lighthouse in a storm, waves crashing' }),
+	// The production webhook is registered while n8n finishes starting: retry a 404 for a moment.
+	const started = await until('the production webhook', async () => {
+		const response = await fetch(`${server.url}/webhook/kling-video`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ prompt: 'A lighthouse in a storm, waves crashing' }),
+		});
+		return response.status === 404 ? undefined : response;
 	});
 	expect(started.status).toBe(200);
 
@@ -110,9 +91,7 @@ it('a callback to $execution.resumeUrl resumes the workflow, which then download
 
 	// n8n records the execution as finished successfully.
 	const status = await until('the execution to finish', async () => {
-		const response = await fetch(`${server.url}/rest/executions`, { headers: { cookie } });
-		const { data } = (await response.json()) as { data: { results: Array<{ status: string }> } };
-		const latest = data.results[0]?.status;
+		const latest = (await listExecutions(server.url, cookie))[0]?.status;
 		return latest && latest !== 'waiting' && latest !== 'running' && latest !== 'new' ? latest : undefined;
 	});
 	expect(status).toBe('success');

