@@ -124,7 +124,7 @@ export interface RunOptions {
 	/**
 	 * n8n's Retry On Fail node settings: n8n runs the node again when it throws, or when item 0 of its
 	 * output has json.error (Continue On Fail). n8n clamps maxTries to 2–5 and waitBetweenTries to
-	 * 0–5000 ms, and takes a waitBetweenTries of 0 as its default, 1000 ms.
+	 * 0–5000 ms, and takes a waitBetweenTries of 0 as its default, 1000 ms (the suites use 1 ms).
 	 */
 	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 	executionId?: string;

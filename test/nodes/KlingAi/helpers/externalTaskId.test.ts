@@ -47,7 +47,7 @@ describe('the external task ID the node makes', () => {
 		// The first Create to arrive is refused for good (content policy): the node throws, n8n runs it again.
 		standIn.injectFault({ on: 'create', kind: 'error', status: 400, code: 1301, message: 'Failure to pass the risk control system', times: 1 });
 
-		const result = await create({ items: items(3), executionId: 'exec-77', retryOnFail: { maxTries: 3, waitBetweenTries: 0 } });
+		const result = await create({ items: items(3), executionId: 'exec-77', retryOnFail: { maxTries: 3, waitBetweenTries: 1 } });
 
 		const ids = sentIds();
 		// try 1 sent three Creates (one refused), try 2 sent the same three IDs again

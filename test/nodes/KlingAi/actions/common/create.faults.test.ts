@@ -274,7 +274,7 @@ describe('Fault injection: n8n\'s own retries and echoing proxies', () => {
 	it('Retry On Fail, 3 tries, with failing items (item 0 among them, so n8n retries): one task per item, never more', async () => {
 		const result = await runScenario('Retry On Fail x3, failing items', {
 			standIn: { plan: (body) => ({ completeAfterPolls: 1, fail: /number \d*0$/.test(String(body.prompt)) ? 'Content is not allowed' : undefined }) },
-			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
 		});
 		const { items, standIn, summary } = result;
 		expect(result.error).toBeUndefined();

@@ -34,7 +34,7 @@ const items = (count: number, suffix: (n: number) => string = () => '') => Array
 
 describe("n8n's Retry On Fail", () => {
 	it('3 items, one failing, 3 tries: 3 tasks at Kling, not 9', async () => {
-		const result = await runKlingNode({ parameters: params(), credentials: jwtCredentials(standIn), items: items(3), retryOnFail: { maxTries: 3, waitBetweenTries: 0 } });
+		const result = await runKlingNode({ parameters: params(), credentials: jwtCredentials(standIn), items: items(3), retryOnFail: { maxTries: 3, waitBetweenTries: 1 } });
 
 		expect(result.error?.message).toMatch(/Kling task .* failed: Content policy \[item 1\]/);
 		// n8n ran the node 3 times: every try sent its Creates, and Kling kept one task per item.
@@ -49,7 +49,7 @@ describe("n8n's Retry On Fail", () => {
 			credentials: jwtCredentials(standIn),
 			items: items(3, (n) => (n === 0 ? ' fails' : '')).map((item, n) => (n === 1 ? { json: { n: '1 ok' } } : item)),
 			continueOnFail: true,
-			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
 		});
 
 		expect(result.error).toBeUndefined();
@@ -67,7 +67,7 @@ describe("n8n's Retry On Fail, an item that Kling refuses to create", () => {
 			parameters: params({ waitForCompletion: false, model: '={{ $json.model }}' }),
 			credentials: jwtCredentials(standIn),
 			items: [{ json: { n: 0, model: 'kling-v2-6' } }, { json: { n: 1, model: 'kling-v9-imaginary' } }, { json: { n: 2, model: 'kling-v2-6' } }],
-			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
 		});
 
 		expect(result.error?.message).toMatch(/\[item 1\]$/);
