@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { LoggerProxy } from 'n8n-workflow';
 
 import { runKlingNode, startKlingNode } from '../../../helpers/engine';
-import { API_KEY, apiKeyCredentials, createParams, getParams, jwtCredentials, SECRET_KEY, type RunError } from '../../../helpers/kling-test-kit';
+import { API_KEY, apiKeyCredentials, createParams, getManyParams, getParams, jwtCredentials, SECRET_KEY, type RunError } from '../../../helpers/kling-test-kit';
 import { type Fault, type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
 
 let standIn: KlingStandIn;
@@ -123,6 +123,14 @@ describe('a wrong address', () => {
 		const e = error as RunError;
 		expect(e.message).toMatch(message);
 		expect(e.description).toMatch(/Nothing was sent to Kling\.$/);
+		expect(standIn.requests).toHaveLength(0);
+
+		// Get and Get Many too, with the API-key credential
+		for (const parameters of [getParams({ taskId: 'tk_1' }), getManyParams()]) {
+			const other = await runKlingNode({ parameters, credentials: apiKeyCredentials(standIn, { baseUrl, ...extra }) });
+			expect((other.error as RunError).message).toMatch(message);
+			expect((other.error as RunError).description).toMatch(/Nothing was sent to Kling\.$/);
+		}
 		expect(standIn.requests).toHaveLength(0);
 	});
 });
