@@ -8,13 +8,15 @@
  *
  * Environment knobs (optional): BENCH_TASK_MS (default 3500), BENCH_SEED (default 1),
  * BENCH_VIDEO_MB (default 50), BENCH_DOWNLOAD_ITEMS (default 20), BENCH_QUEUE_TASK_MS (default 7500: not a multiple of the poll interval, so a slot is seen free up to a second late),
- * BENCH_PHASES (default "download,polling,queue": the phases to run).
+ * BENCH_PHASES (default "download,polling,queue,callbacks": the phases to run), BENCH_CALLBACKS (default 200: sequential
+ * callbacks per verification in the callbacks phase).
  */
 import { envSetup, tempRoot } from './env'; // first: sets the binary-data env before n8n-core loads
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { runCallbacks, type CallbackRun } from './callbacks';
 import { runDownload, type DownloadFigures } from './download';
 import { codeVersion, formatTable, machineInfo, max, MiB, mulberry32, type Row, s } from './lib';
 import { runPolling, summarise, type PollingRun } from './polling';
@@ -38,7 +40,9 @@ const QUEUE_ITEMS = 50;
 const QUEUE_LIMIT = 5;
 const TARGET_QUEUE_RATIO = 1.15;
 const TARGET_REFUSED_PER_ITEM = 1;
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'download,polling,queue').split(',').map((phase) => phase.trim()));
+const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 200);
+const CALLBACK_BURST = 50;
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'download,polling,queue,callbacks').split(',').map((phase) => phase.trim()));
 
 /** The queue table: 50 items on an account limit of 5, without a cap and with Max Concurrent Tasks = 5. */
 async function queuePhase(): Promise<string> {
@@ -63,12 +67,42 @@ async function queuePhase(): Promise<string> {
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
+const ms1 = (value: number) => `${value.toFixed(1)} ms`;
+
+/** The callbacks table: the Kling AI Trigger, Signature against API Look-Up. */
+async function callbacksPhase(): Promise<{ text: string; runs: CallbackRun[] }> {
+	process.stderr.write('bench: callbacks (trigger: signature vs API look-up)…\n');
+	const runs = await runCallbacks({ callbacks: CALLBACKS, burst: CALLBACK_BURST });
+	const [signature, api] = runs;
+	const rows: Row[] = runs.flatMap((run) => [
+		{ measure: `6. ${run.mode === 'signature' ? 'Signature' : 'API Look-Up'}: callback -> workflow start, median`, value: ms1(run.startMedianMs) },
+		{ measure: '   p95 / max', value: `${ms1(run.startP95Ms)} / ${ms1(run.startMaxMs)}` },
+		{ measure: '   callback -> answer at the sender, median', value: ms1(run.answerMedianMs) },
+		{ measure: '   API requests per callback', value: run.apiRequestsPerCallback.toFixed(2), target: run.mode === 'signature' ? '0' : '1', pass: run.apiRequestsPerCallback === (run.mode === 'signature' ? 0 : 1) },
+		{ measure: `   burst of ${run.burst} at once: wall`, value: ms(run.burstWallMs) },
+		{ measure: '   burst: callbacks per second', value: run.burstPerSecond.toFixed(0) },
+		...(run.failures.length ? [{ measure: '   failures', value: String(run.failures.length), target: '0', pass: false }] : []),
+	]);
+	const text = [
+		`Callbacks: Kling AI Trigger 1.2 in n8n-core's WebhookContext behind node:http, ${CALLBACKS} sequential callbacks of finished tasks per verification (after 5 warm-up), then a burst of ${CALLBACK_BURST};`,
+		'  stand-in in this process (one clock); API Look-Up asks it for the task (JWT auth) over loopback, so a real Kling round trip adds its network time on top.',
+		'',
+		formatTable(rows),
+		'',
+		`Signature saves ${ms1(api.startMedianMs - signature.startMedianMs)} per callback at the median here (${(api.startMedianMs / signature.startMedianMs).toFixed(1)}x), and the Get per callback.`,
+		...runs.flatMap((run) => run.failures.map((f) => `  PROBLEM: ${f}`)),
+	].join('\n');
+	return { text, runs };
+}
 
 async function main(): Promise<void> {
 	if (!PHASES.has('download') || !PHASES.has('polling')) {
-		// Only the queue phase (e.g. BENCH_PHASES=queue): its table alone.
+		// Only the queue and/or callbacks phases (e.g. BENCH_PHASES=queue, BENCH_PHASES=callbacks): their tables alone.
 		const machine = machineInfo();
-		process.stdout.write(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n${await queuePhase()}\n`);
+		const parts: string[] = [];
+		if (PHASES.has('queue') || !PHASES.has('callbacks')) parts.push(await queuePhase());
+		if (PHASES.has('callbacks')) parts.push((await callbacksPhase()).text);
+		process.stdout.write(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n${parts.join('\n\n')}\n`);
 		return;
 	}
 	const machine = machineInfo();
@@ -153,6 +187,7 @@ async function main(): Promise<void> {
 		`  Run: ${s(download.wallMs)} wall, downloads at ${download.downloadMBps.toFixed(0)} MiB/s aggregate, T = ${DOWNLOAD_TASK_MS} ms; ${download.samples} RSS samples, largest gap ${ms(download.maxSampleGapMs)}; GC before baseline: ${download.gcBeforeBaseline}; stand-in ran in a child process (its RSS ${download.standInRssMiB.toFixed(0)} MiB, not counted).`,
 	];
 
+	const callbacks = PHASES.has('callbacks') ? await callbacksPhase() : undefined;
 	const out = [
 		`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.totalMemoryGiB.toFixed(1)} GiB RAM, Node ${machine.node} (${machine.platform})`,
 		`Code: ${code.commit}${code.dirty.length ? ` + uncommitted changes in ${code.dirty.join(', ')}` : ''}`,
@@ -164,6 +199,7 @@ async function main(): Promise<void> {
 		...(failures.length ? ['', 'PROBLEMS (the figures above may not mean what they say):', ...failures.map((f) => `  - ${f}`)] : []),
 		'',
 		...(PHASES.has('queue') ? [await queuePhase(), ''] : []),
+		...(callbacks ? [callbacks.text, ''] : []),
 		`Total bench time ${s(Date.now() - t0, 1)}; results in bench-results/latest.json`,
 	];
 	process.stdout.write(`${out.join('\n')}\n`);
@@ -183,6 +219,7 @@ async function main(): Promise<void> {
 		download: download satisfies DownloadFigures,
 		failures,
 		notes,
+		callbacks: callbacks?.runs,
 	};
 	writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
 }

@@ -131,6 +131,16 @@ export class KlingAiApi implements ICredentialType {
 			description:
 				'Optional, for the Kling AI Trigger: a callback must carry it as the query parameter secret (add ?secret=… to the trigger\'s URL when you use it as Callback URL). Kept here, not in the workflow, so that nobody who can read the workflow sees it.',
 		},
+		{
+			displayName: 'Webhook Secret',
+			name: 'webhookSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'e.g. whsec_…',
+			description:
+				'Optional, for the Kling AI Trigger: the Webhook Secret from the Kling console (Basic Settings → Webhook), with which Kling signs its callbacks. With it, the trigger checks every callback\'s signature and needs no API request. After a Standard Rotation, paste the new secret: for Kling\'s 7-day grace period callbacks carry a signature for each secret, so the old and the new one both work.',
+		},
 	];
 
 	authenticate = async (

@@ -165,6 +165,32 @@ afterAll(async () => {
 		await choose('mode', 'Standard');
 	});
 
+	it('Kling 3.0 with Multi-Shot on shows the shot type and the shots', async () => {
+		await choose('model', 'Kling 3.0');
+		expect(await shownParameters()).not.toContain('shotType');
+		await page.getByTestId('parameter-input-multiShot').locator('.el-switch, [role="switch"], input').first().click();
+		await page.getByTestId('parameter-input-shotType').waitFor();
+		expect(await shownParameters()).toEqual(expect.arrayContaining(['multiShot', 'shotType', 'sound', 'duration']));
+		await page.getByTestId('parameter-input-shotType').scrollIntoViewIfNeeded();
+		await screenshot('editor-kling-3-multi-shot.png');
+	});
+
+	it('Image to Video shows the image inputs, and per model what it takes', async () => {
+		await choose('resource', 'Image to Video');
+		await page.getByTestId('parameter-input-imageInputType').waitFor();
+		await choose('model', 'Kling V1');
+		const v1 = await shownParameters();
+		expect(v1).toEqual(expect.arrayContaining(['imageInputType', 'tailFrame', 'imageCfgScale']));
+		expect(v1).not.toContain('imageSound');
+		await screenshot('editor-image-to-video-kling-v1.png');
+		await choose('model', 'Kling V2.6');
+		const v26 = await shownParameters();
+		expect(v26).toEqual(expect.arrayContaining(['imageInputType', 'imageSound']));
+		expect(v26).not.toContain('imageCfgScale');
+		await screenshot('editor-image-to-video-kling-v2-6.png');
+		await choose('resource', 'Text to Video');
+	});
+
 	it('the credential form shows the region, and for a custom URL the proxy fields', async () => {
 		await ui.credentialEntry().click();
 		const modal = ui.credentialModal();

@@ -14,7 +14,9 @@ export { readImageFacts, testJpeg, testPng, type ImageFacts } from './images';
 export { I2V_DEFAULT_MODELS, I2V_MODEL_SUPPORT, NEW_I2V_MODEL_SUPPORT, type I2VModelSupport } from './image2video';
 export { DEFAULT_MODELS, MODEL_SUPPORT, NEW_MODEL_SUPPORT, type ModelSupport } from './text2video';
 export type { ResourceModule } from './resource';
+export { newStyleShape, signCallback } from './callbacks';
 export type {
+	CallbackSignOptions,
 	Fault,
 	KlingStandIn,
 	RecordedAuth,

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 import { checkAuth } from './auth';
-import { clearPendingCallbacks } from './callbacks';
+import { clearPendingCallbacks, postCallback, testCallbackBody } from './callbacks';
 import { applyFault, injectFault, takeFault } from './faults';
 import { image2video } from './image2video';
 import { IMAGE_PATH_RE, serveImage } from './images';
@@ -201,6 +201,12 @@ export async function startKlingStandIn(options: StandInOptions = {}): Promise<K
 		requests: state.requests,
 		tasks: state.tasks as Map<string, StandInTask>,
 		callbacksSent: state.callbacksSent,
+		sendCallback(url, body, options) {
+			return postCallback(state, url, body, options);
+		},
+		sendTestCallback(url, options) {
+			return postCallback(state, url, testCallbackBody(state), options);
+		},
 		injectFault(fault) {
 			injectFault(state, fault);
 		},

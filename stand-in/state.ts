@@ -25,6 +25,9 @@ export interface StandInConfig {
 	defaultDurationMs: number;
 	defaultVideoBytes: number;
 	callbacksEnabled: boolean;
+	/** Secrets callbacks are signed with (empty: unsigned). */
+	webhookSecrets: readonly string[];
+	callbackStyle: 'legacy' | 'new';
 	plan?: (body: Record<string, unknown>, index: number) => Partial<TaskPlan>;
 }
 
@@ -50,6 +53,8 @@ export interface StandInState {
 	seq: number;
 	/** Never reset: task ids stay unique across resets. */
 	taskCounter: number;
+	/** Never reset: webhook-ids stay unique across resets. */
+	webhookCounter: number;
 	createdSinceReset: number;
 	createsAccepted: number;
 	createsRefused1303: number;
@@ -87,6 +92,8 @@ export function resolveConfig(options: StandInOptions, defaultModels: readonly s
 		defaultDurationMs: options.taskDurationMs ?? 0,
 		defaultVideoBytes: options.videoBytes ?? 64 * 1024,
 		callbacksEnabled: options.callbacks ?? true,
+		webhookSecrets: options.webhookSecret === undefined ? [] : ([] as string[]).concat(options.webhookSecret),
+		callbackStyle: options.callbackStyle ?? 'legacy',
 		plan: options.plan,
 	};
 }
@@ -103,6 +110,7 @@ export function createState(options: StandInOptions, defaultModels: readonly str
 		faults: [],
 		seq: 0,
 		taskCounter: 0,
+		webhookCounter: 0,
 		createdSinceReset: 0,
 		createsAccepted: 0,
 		createsRefused1303: 0,

@@ -42,6 +42,14 @@ export interface StandInOptions {
 	maxConcurrentTasks?: number;
 	/** POST status changes to callback_url (default true). */
 	callbacks?: boolean;
+	/**
+	 * Sign callbacks as Kling does once a Webhook Secret exists (Standard Webhooks: webhook-id,
+	 * webhook-timestamp, webhook-signature). Several secrets = a rotation's grace period: one `v1,` entry
+	 * each, separated by spaces. Default: none, callbacks are unsigned.
+	 */
+	webhookSecret?: string | string[];
+	/** Body of task callbacks: 'legacy' (the query's data, default) or 'new' (id, status, outputs, …). */
+	callbackStyle?: 'legacy' | 'new';
 }
 
 export interface TaskPlan {
@@ -174,8 +182,14 @@ export interface Fault {
 export interface SentCallback {
 	url: string;
 	body: unknown;
+	/** The request headers sent (with the signature headers when signed). */
+	headers?: Record<string, string>;
+	/** The bytes sent, when they differ from JSON.stringify(body) (a tampered body). */
+	rawBody?: string;
 	status?: number;
 	error?: string;
+	/** The receiver's answer (text). */
+	responseText?: string;
 	/** When it was sent (real clock ms); the entry is recorded once the answer (or error) is in. */
 	at: number;
 }
@@ -205,6 +219,13 @@ export interface KlingStandIn {
 	/** By task_id, in creation order. */
 	tasks: Map<string, StandInTask>;
 	callbacksSent: SentCallback[];
+	/**
+	 * POSTs a callback with the given body now (signed as `options` say: by default with the configured
+	 * webhookSecret), records it in callbacksSent and resolves with it once answered.
+	 */
+	sendCallback(url: string, body: unknown, options?: CallbackSignOptions): Promise<SentCallback>;
+	/** Kling console's "Send Test Callback": a signed new-style body, status submitted, no outputs. */
+	sendTestCallback(url: string, options?: CallbackSignOptions): Promise<SentCallback>;
 	/** Queue a fault; faults are consumed in order by matching requests. */
 	injectFault(f: Fault): void;
 	clearFaults(): void;
@@ -219,4 +240,18 @@ export interface KlingStandIn {
 	reset(): void;
 	/** Closes the server and all sockets, clears timers. */
 	close(): Promise<void>;
+}
+
+/** How a callback sent with `sendCallback` / `sendTestCallback` is signed (defaults: as Kling signs it). */
+export interface CallbackSignOptions {
+	/** Secrets to sign with (one `v1,` entry each); default the stand-in's webhookSecret; [] = unsigned. */
+	secrets?: string[];
+	/** webhook-id (default a new numeric id). */
+	id?: string;
+	/** webhook-timestamp, Unix seconds (default the stand-in's clock now). */
+	timestampSec?: number;
+	/** Sign this body, but send `tamperedBody` (the bytes as they arrive). */
+	tamperedBody?: string;
+	/** Case of the header names on the wire: 'lower' (default), 'upper' (WEBHOOK-ID) or 'title' (Webhook-Id). */
+	headerCase?: 'lower' | 'upper' | 'title';
 }

@@ -13,11 +13,14 @@ import {
 } from 'n8n-workflow';
 
 import { downloadFields, simplifyField } from './actions/common/fields';
+import { callbackFromBody, legacyTaskFromBody, type CallbackTask } from './helpers/callbackBody';
+import { claimDelivery, finishDelivery, forgetDeliveries, releaseDelivery } from './helpers/deliveries';
 import { downloadVideos, readDownloadSettings } from './helpers/download';
 import { asNodeError } from './helpers/parameters';
+import { signatureHeaders, verifyWebhookSignature, webhookSecretKey } from './helpers/signature';
 import { simplifyTask } from './helpers/simplify';
 import { CREDENTIAL_TYPE, gaveUp, klingCredentials, type KlingTask, type RetryPolicy, sendWithRetries } from './transport';
-import { getTaskRequest, isUsableTaskId, type KlingResource } from './transport/tasks';
+import { getTaskRequest, type KlingResource } from './transport/tasks';
 
 /**
  * Verification answers a callback while Kling waits for the answer: a few quick tries, not the
@@ -30,17 +33,8 @@ const MAX_TASK_ID_LENGTH = 256;
 
 const STATUS_RANK: Record<string, number> = { submitted: 0, processing: 1, succeed: 2, failed: 2 };
 
-/** The task a callback carries: Kling posts it flat; some senders wrap it as { code, message, data }. */
-export function taskFromBody(body: unknown): KlingTask | undefined {
-	if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-	const record = body as IDataObject;
-	const data = record.data;
-	const candidate =
-		typeof data === 'object' && data !== null && !Array.isArray(data) && 'task_id' in data ? (data as IDataObject) : record;
-	const id = candidate.task_id;
-	if ((typeof id !== 'string' && typeof id !== 'number') || !isUsableTaskId(String(id))) return undefined;
-	return { ...candidate, task_id: String(id).trim() } as KlingTask;
-}
+/** The task a legacy callback carries: Kling posts it flat; some senders wrap it as { code, message, data }. */
+export const taskFromBody = legacyTaskFromBody;
 
 /** Compares the secret in constant time (over hashes, so the length of the secret does not show either). */
 export function secretMatches(given: unknown, expected: string): boolean {
@@ -89,6 +83,129 @@ function downloadSettings(ctx: IWebhookFunctions) {
 	}
 }
 
+/** How a callback is checked. Versions 1 and 1.1 know only 'api' (Verify with API on) and 'none'. */
+export type Verification = 'signature' | 'api' | 'signatureAndApi' | 'none';
+
+/** What a refused signature is answered with (401): which rule failed, never the expected value. */
+const SIGNATURE_ERRORS = {
+	missing: 'Missing webhook signature (webhook-id, webhook-timestamp, webhook-signature)',
+	timestamp: 'The webhook timestamp is more than 5 minutes off (replayed or delayed callback)',
+	mismatch: 'Invalid webhook signature',
+} as const;
+
+/**
+ * The verification this call gets. Version 1.2's Automatic is decided here, at run time, because the
+ * editor cannot see the credential: Signature when the credential has a Webhook Secret, else API Look-Up.
+ */
+export function resolveVerification(typeVersion: number, parameter: unknown, verifyWithApi: unknown, webhookSecret: string): Verification {
+	if (typeVersion < 1.2) return verifyWithApi === false ? 'none' : 'api';
+	switch (parameter) {
+		case 'signature':
+		case 'api':
+		case 'signatureAndApi':
+		case 'none':
+			return parameter;
+		default:
+			return webhookSecret !== '' ? 'signature' : 'api';
+	}
+}
+
+/**
+ * The request body exactly as it arrived. n8n's webhook server keeps it as a Buffer in `rawBody`
+ * (packages/cli/src/middlewares/body-parser.ts: parseBody awaits req.readRawBody() before parsing);
+ * where it has not been read yet (a content type n8n does not parse), `readRawBody()` reads it.
+ * Undefined when neither is possible: the body is never re-serialised from the parsed JSON.
+ */
+async function rawBodyOf(ctx: IWebhookFunctions): Promise<Buffer | undefined> {
+	const request = ctx.getRequestObject() as unknown as {
+		rawBody?: unknown;
+		readRawBody?: () => Promise<void>;
+		readable?: boolean;
+		_body?: boolean;
+	};
+	if (!Buffer.isBuffer(request.rawBody) && typeof request.readRawBody === 'function' && request.readable === true && !request._body) {
+		try {
+			await request.readRawBody();
+		} catch {
+			// refused below, as if there were none
+		}
+	}
+	return Buffer.isBuffer(request.rawBody) ? request.rawBody : undefined;
+}
+
+/** The key of a delivery's node for duplicate detection: the webhook's ID, unique per trigger node. */
+const deliveryScope = (node: { webhookId?: string; id?: string; name: string }) => node.webhookId ?? node.id ?? node.name;
+
+/** On activation and deactivation: this process forgets the node's signed deliveries (a hook called without a node forgets nothing). */
+function forgetNodeDeliveries(ctx: Partial<IHookFunctions>): void {
+	const node = typeof ctx.getNode === 'function' ? ctx.getNode() : undefined;
+	if (node) forgetDeliveries(deliveryScope(node));
+}
+
+
+/**
+ * Looks the task up at Kling when asked to (refusing unknown tasks, 404, and statuses Kling does not
+ * confirm, 409), then emits it: simplified, or as Kling answered, or as posted when not looked up.
+ */
+async function emitTask(
+	ctx: IWebhookFunctions,
+	posted: CallbackTask,
+	options: { checkApi: boolean; mayDownload: boolean; hasCredential: boolean; isV12: boolean; said: (fields: IDataObject) => IDataObject },
+): Promise<IWebhookResponseData> {
+	const { said } = options;
+	const postedTask = posted.task;
+	const taskId = postedTask.task_id;
+	let task: KlingTask = postedTask;
+	let output: IDataObject = posted.raw;
+	if (options.checkApi) {
+		if (!options.hasCredential) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				options.isV12 ? 'API Look-Up needs a Kling AI API credential' : 'Verify with API needs a Kling AI API credential',
+				{
+					description: options.isV12
+						? 'Select the Kling AI API credential in the trigger; with a Webhook Secret in it, Automatic checks the signature instead. Without any verification anyone who knows the URL can post a callback.'
+						: 'Select the Kling AI API credential in the trigger. Or turn Verify with API off, and set a Callback URL Secret in the credential: without verification anyone who knows the URL can post a callback.',
+				},
+			);
+		}
+		let fetched = await fetchTask(ctx, taskId);
+		// The API may lag a moment behind its own callback: ask once more before refusing.
+		if (fetched && (STATUS_RANK[fetched.task_status] ?? 0) < (STATUS_RANK[postedTask.task_status] ?? 0)) {
+			await sleep(RECHECK_DELAY_MS);
+			fetched = await fetchTask(ctx, taskId);
+		}
+		if (!fetched) {
+			return answer(ctx, 404, said({ received: false, error: 'Unknown task', task_id: taskId }));
+		}
+		if (fetched.task_status !== postedTask.task_status) {
+			return answer(
+				ctx,
+				409,
+				said({
+					received: false,
+					error: 'The task status does not match Kling',
+					task_id: taskId,
+					task_status: postedTask.task_status,
+					api_task_status: fetched.task_status,
+				}),
+			);
+		}
+		task = fetched;
+		output = fetched;
+	}
+
+	const simplify = ctx.getNodeParameter('simplify', true) as boolean;
+	const item: INodeExecutionData = { json: simplify ? simplifyTask(task) : output };
+	// Only a verified task is downloaded: its URLs come from Kling's API or from a body Kling signed,
+	// never from a body anyone could have posted.
+	if (options.mayDownload && task.task_status === 'succeed' && (ctx.getNodeParameter('downloadVideo', false) as boolean)) {
+		const binary = await downloadVideos(ctx, task, downloadSettings(ctx), 0);
+		if (Object.keys(binary).length > 0) item.binary = binary;
+	}
+	return answer(ctx, 200, said({ received: true, task_id: taskId, task_status: task.task_status }), [item]);
+}
+
 export class KlingAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Kling AI Trigger',
@@ -96,8 +213,9 @@ export class KlingAiTrigger implements INodeType {
 		icon: { light: 'file:../../icons/kling.svg', dark: 'file:../../icons/kling.dark.svg' },
 		group: ['trigger'],
 		// 1.1: the URL secret moved from the node (where anyone who can read the workflow sees it) into the credential.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// 1.2: Verification (Kling's webhook signature, API look-up, both, none) replaces Verify with API.
+		version: [1, 1.1, 1.2],
+		defaultVersion: 1.2,
 		subtitle: '={{ "On " + ($parameter["statuses"] || []).join(", ") }}',
 		description:
 			'Starts the workflow when a Kling AI video task (text to video or image to video) changes status. Paste this node\'s Production URL into the Kling AI node: Create → Options → Callback URL.',
@@ -110,7 +228,7 @@ export class KlingAiTrigger implements INodeType {
 		credentials: [
 			{
 				name: 'klingAiApi',
-				// Needed for Verify with API and for the Callback URL Secret; the webhook says so when it is missing.
+				// Needed for the signature (Webhook Secret), the API look-up and the Callback URL Secret; the webhook says so when it is missing.
 				required: false,
 			},
 		],
@@ -142,7 +260,52 @@ export class KlingAiTrigger implements INodeType {
 				],
 				default: ['succeed', 'failed'],
 				description:
-					'The task statuses that start the workflow. Callbacks with other statuses are answered 200 and ignored.',
+					'The task statuses that start the workflow. Callbacks with other statuses are answered 200 and ignored (so is Kling\'s Send Test Callback, status Submitted, unless Submitted is selected).',
+			},
+			{
+				displayName: 'Verification',
+				name: 'verification',
+				type: 'options',
+				displayOptions: { hide: { '@version': [1, 1.1] } },
+				options: [
+					{
+						name: 'Automatic',
+						value: 'auto',
+						description:
+							'Signature when the credential has a Webhook Secret, otherwise API Look-Up (decided for each callback)',
+					},
+					{
+						name: 'Signature',
+						value: 'signature',
+						description:
+							'Kling\'s webhook signature, checked with the credential\'s Webhook Secret: unsigned or wrongly signed callbacks are answered 401. No API request.',
+					},
+					{
+						name: 'API Look-Up',
+						value: 'api',
+						description: 'Fetch the task from Kling and output Kling\'s answer instead of the posted body',
+					},
+					{
+						name: 'Signature and API Look-Up',
+						value: 'signatureAndApi',
+						description: 'Check the signature, then fetch the task from Kling as well',
+					},
+					{
+						name: 'None',
+						value: 'none',
+						description: 'Only the Callback URL Secret, if the credential has one',
+					},
+				],
+				default: 'auto',
+				description: 'How a callback is proven to come from Kling before it starts the workflow',
+			},
+			{
+				displayName:
+					'Without verification, anyone who knows this URL can post a callback and start the workflow. Set a Callback URL Secret in the credential at least, or better a Webhook Secret (Signature).',
+				name: 'noVerificationNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { verification: ['none'] } },
 			},
 			{
 				displayName: 'Task Type',
@@ -154,14 +317,16 @@ export class KlingAiTrigger implements INodeType {
 					{ name: 'Text to Video', value: 'textToVideo' },
 				],
 				default: 'textToVideo',
-				displayOptions: { show: { verifyWithApi: [true] } },
-				description: 'Which kind of Kling task the callbacks are for: the API look-up asks that endpoint',
+				// Shown wherever an API look-up can happen: not with Verify with API off, nor with Signature or None.
+				displayOptions: { hide: { verifyWithApi: [false], verification: ['signature', 'none'] } },
+				description: 'Which kind of Kling task the callbacks are for: an API look-up asks that endpoint',
 			},
 			{
 				displayName: 'Verify with API',
 				name: 'verifyWithApi',
 				type: 'boolean',
 				default: true,
+				displayOptions: { show: { '@version': [1, 1.1] } },
 				description:
 					'Whether to fetch the task from Kling (with the credential) and output Kling\'s answer instead of the posted body. Callbacks carry no signature: without this, anyone who knows the URL can post a fake one. Unknown tasks are answered 404, a status Kling does not confirm 409; neither starts the workflow.',
 			},
@@ -176,88 +341,141 @@ export class KlingAiTrigger implements INodeType {
 					'Kept for workflows made with version 1 of this node: better move it into the credential\'s Callback URL Secret, where people who can read the workflow do not see it. When set, a callback must carry it as the query parameter secret; without it, or with another value, it is answered 401 and ignored.',
 			},
 			simplifyField,
+			// Version 1.2: a verified callback (signature or API) may be downloaded; with None, never.
+			...downloadFields({ verification: ['auto', 'signature', 'api', 'signatureAndApi'] }),
+			// Versions 1 and 1.1: only an API-verified task is downloaded.
 			...downloadFields({ verifyWithApi: [true] }),
 		],
 	};
 
 	// Kling has no webhook registry: the URL travels with each task as its callback_url, so there is
-	// nothing to create at Kling when the workflow is activated, and nothing to delete afterwards.
+	// nothing to create at Kling when the workflow is activated, and nothing to delete afterwards. An
+	// activation starts with no remembered deliveries (duplicate detection of signed callbacks).
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
+				forgetNodeDeliveries(this);
 				return true;
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
+				forgetNodeDeliveries(this);
 				return true;
 			},
 		},
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const hasCredential = Boolean(this.getNode().credentials?.[CREDENTIAL_TYPE]);
+		const node = this.getNode();
+		const hasCredential = Boolean(node.credentials?.[CREDENTIAL_TYPE]);
 		const credentials = hasCredential ? await klingCredentials(this) : undefined;
-		const legacySecret = this.getNode().typeVersion === 1 ? String(this.getNodeParameter('secret', '') ?? '') : '';
+		const isV12 = node.typeVersion >= 1.2;
+		// Version 1.2 says in every answer what became of the signature (Kling's Send Test Callback shows it).
+		let signatureState: 'valid' | 'invalid' | 'not checked' = 'not checked';
+		const said = (fields: IDataObject): IDataObject => (isV12 ? { ...fields, signature: signatureState } : fields);
+		const legacySecret = node.typeVersion === 1 ? String(this.getNodeParameter('secret', '') ?? '') : '';
 		const secret = legacySecret || String(credentials?.callbackSecret ?? '').trim();
 		if (secret !== '') {
 			const given = (this.getQueryData() as IDataObject).secret;
 			if (!secretMatches(given, secret)) {
-				return answer(this, 401, { received: false, error: 'Missing or wrong secret' });
+				return answer(this, 401, said({ received: false, error: 'Missing or wrong secret' }));
 			}
 		}
 
-		const posted = taskFromBody(this.getBodyData());
-		if (!posted || posted.task_id.length > MAX_TASK_ID_LENGTH) {
-			return answer(this, 400, { received: false, error: 'Expected a Kling task with a task_id' });
-		}
-		if (typeof posted.task_status !== 'string' || posted.task_status === '') {
-			return answer(this, 400, { received: false, error: 'Expected a Kling task with a task_status' });
-		}
-		const taskId = posted.task_id;
-		const statuses = this.getNodeParameter('statuses', []) as string[];
-		if (!statuses.includes(posted.task_status)) {
-			return answer(this, 200, { received: true, task_id: taskId, task_status: posted.task_status, ignored: 'status not selected' });
-		}
+		const webhookSecret = String(credentials?.webhookSecret ?? '').trim();
+		const verification = resolveVerification(
+			node.typeVersion,
+			isV12 ? this.getNodeParameter('verification', 'auto') : undefined,
+			isV12 ? undefined : this.getNodeParameter('verifyWithApi', true),
+			webhookSecret,
+		);
+		const checkSignature = verification === 'signature' || verification === 'signatureAndApi';
+		const checkApi = verification === 'api' || verification === 'signatureAndApi';
 
-		let task: KlingTask = posted;
-		const verify = this.getNodeParameter('verifyWithApi', true) as boolean;
-		if (verify) {
-			if (!hasCredential) {
-				throw new NodeOperationError(this.getNode(), 'Verify with API needs a Kling AI API credential', {
+		let body: unknown;
+		let delivery: { id: string; timestampSec: number } | undefined;
+		if (checkSignature) {
+			if (!hasCredential || webhookSecret === '') {
+				throw new NodeOperationError(node, 'Signature verification needs the Webhook Secret in the Kling AI API credential', {
 					description:
-						'Select the Kling AI API credential in the trigger. Or turn Verify with API off, and set a Callback URL Secret in the credential: without verification anyone who knows the URL can post a callback.',
+						'Create a Webhook Secret in the Kling console (Basic Settings → Webhook), paste it (whsec_…) into the credential\'s Webhook Secret, and select that credential in the trigger. Or choose another Verification.',
 				});
 			}
-			let fetched = await fetchTask(this, taskId);
-			// The API may lag a moment behind its own callback: ask once more before refusing.
-			if (fetched && (STATUS_RANK[fetched.task_status] ?? 0) < (STATUS_RANK[posted.task_status] ?? 0)) {
-				await sleep(RECHECK_DELAY_MS);
-				fetched = await fetchTask(this, taskId);
-			}
-			if (!fetched) {
-				return answer(this, 404, { received: false, error: 'Unknown task', task_id: taskId });
-			}
-			if (fetched.task_status !== posted.task_status) {
-				return answer(this, 409, {
-					received: false,
-					error: 'The task status does not match Kling',
-					task_id: taskId,
-					task_status: posted.task_status,
-					api_task_status: fetched.task_status,
+			const key = webhookSecretKey(webhookSecret);
+			if (!key) {
+				throw new NodeOperationError(node, 'The credential\'s Webhook Secret is not a Kling Webhook Secret', {
+					description: 'Copy it again from the Kling console (Basic Settings → Webhook): it starts with whsec_ followed by base64 text.',
 				});
 			}
-			task = fetched;
+			const raw = await rawBodyOf(this);
+			if (!raw) {
+				const contentType = String((this.getHeaderData() as IDataObject)['content-type'] ?? '');
+				if (!/json/i.test(contentType)) {
+					return answer(this, 400, said({ received: false, error: 'Expected a JSON body' }));
+				}
+				throw new NodeOperationError(node, 'n8n did not pass the raw request body to the Kling AI Trigger, so the signature cannot be checked', {
+					description:
+						'The signature covers the body byte for byte, so it is never checked against re-serialised JSON. Check that nothing in front of n8n (proxy) or in n8n\'s set-up consumes the body, or choose Verification: API Look-Up.',
+				});
+			}
+			const check = verifyWebhookSignature(key, signatureHeaders(this.getHeaderData() as IDataObject), raw);
+			if (!check.ok) {
+				signatureState = 'invalid';
+				return answer(this, 401, said({ received: false, error: SIGNATURE_ERRORS[check.reason] }));
+			}
+			signatureState = 'valid';
+			delivery = { id: check.id, timestampSec: check.timestampSec };
+			try {
+				// The task is read from the bytes that were signed, not from a second parse of them.
+				body = JSON.parse(raw.toString('utf8'));
+			} catch {
+				body = undefined;
+			}
+		} else {
+			body = this.getBodyData();
 		}
 
-		const simplify = this.getNodeParameter('simplify', true) as boolean;
-		const item: INodeExecutionData = { json: simplify ? simplifyTask(task) : task };
-		// Only a verified task is downloaded: the URLs come from Kling's API, never from a posted body.
-		if (verify && task.task_status === 'succeed' && (this.getNodeParameter('downloadVideo', false) as boolean)) {
-			const binary = await downloadVideos(this, task, downloadSettings(this), 0);
-			if (Object.keys(binary).length > 0) item.binary = binary;
+		let posted: CallbackTask | undefined;
+		if (isV12) {
+			posted = callbackFromBody(body);
+		} else {
+			const legacy = legacyTaskFromBody(body);
+			posted = legacy && { task: legacy, raw: legacy, style: 'legacy' };
 		}
-		return answer(this, 200, { received: true, task_id: taskId, task_status: task.task_status }, [item]);
+		if (!posted || posted.task.task_id.length > MAX_TASK_ID_LENGTH) {
+			return answer(this, 400, said({ received: false, error: 'Expected a Kling task with a task_id' }));
+		}
+		const postedTask = posted.task;
+		if (typeof postedTask.task_status !== 'string' || postedTask.task_status === '') {
+			return answer(this, 400, said({ received: false, error: 'Expected a Kling task with a task_status' }));
+		}
+		const taskId = postedTask.task_id;
+		const statuses = this.getNodeParameter('statuses', []) as string[];
+		if (!statuses.includes(postedTask.task_status)) {
+			return answer(this, 200, said({ received: true, task_id: taskId, task_status: postedTask.task_status, ignored: 'status not selected' }));
+		}
+
+		if (delivery) {
+			const claim = claimDelivery(deliveryScope(node), delivery.id, delivery.timestampSec);
+			if (claim === 'done') {
+				return answer(this, 200, said({ received: true, task_id: taskId, task_status: postedTask.task_status, ignored: 'duplicate delivery' }));
+			}
+			if (claim === 'handling') {
+				return answer(this, 409, said({ received: false, error: 'This delivery is being handled already', task_id: taskId }));
+			}
+		}
+		try {
+			const result = await emitTask(this, posted, { checkApi, mayDownload: verification !== 'none', hasCredential, isV12, said });
+			if (delivery) {
+				if (result.workflowData) finishDelivery(deliveryScope(node), delivery.id);
+				else releaseDelivery(deliveryScope(node), delivery.id);
+			}
+			return result;
+		} catch (error) {
+			if (delivery) releaseDelivery(deliveryScope(node), delivery.id);
+			throw asNodeError(node, error);
+		}
 	}
 }

@@ -118,12 +118,23 @@ export interface TriggerSetup {
 	parameters: INodeParameters;
 	/** The node's stored credential; leave out for a node without one. */
 	credentials?: ICredentialDataDecryptedObject;
-	/** The trigger's version (default 1.1, the current one; 1 keeps the URL secret as a node parameter). */
+	/** The trigger's version (default 1.1; 1 keeps the URL secret as a node parameter; 1.2 has Verification). */
 	typeVersion?: number;
+	/**
+	 * The raw body on the request, as n8n's webhook server leaves it: 'kept' (default: `rawBody`, a Buffer, as
+	 * n8n's body parser stores it), 'on-demand' (no `rawBody` yet, `readRawBody()` sets it, as for content
+	 * types n8n does not parse), 'none' (neither: a host that keeps no raw body).
+	 */
+	rawBody?: 'kept' | 'on-demand' | 'none';
 }
 
 export interface Delivery {
 	method: string;
+	/** The request headers (names in lower case, as node:http gives them). */
+	headers: http.IncomingHttpHeaders;
+	/** performance.now() when the request arrived, and when the node's webhook() returned. */
+	receivedAt: number;
+	returnedAt?: number;
 	/** The path and query as received. */
 	url: string;
 	query: Record<string, string | string[]>;
@@ -146,6 +157,8 @@ export interface PostOptions {
 	/** Sent as is instead of JSON.stringify(body). */
 	rawBody?: string;
 	contentType?: string;
+	/** Further request headers. */
+	headers?: Record<string, string>;
 }
 
 export interface PostAnswer {
@@ -314,10 +327,13 @@ export async function startTriggerServer(initial: TriggerSetup): Promise<Trigger
 	const webhookPath = new URL(webhookUrl).pathname;
 
 	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		const receivedAt = performance.now();
 		const parsed = new URL(req.url ?? '/', baseUrl);
 		const raw = await readBody(req);
 		const delivery: Delivery = {
 			method: req.method ?? 'GET',
+			headers: req.headers,
+			receivedAt,
 			url: req.url ?? '/',
 			query: parseQuery(parsed.searchParams),
 			body: undefined,
@@ -370,7 +386,18 @@ export async function startTriggerServer(initial: TriggerSetup): Promise<Trigger
 		}
 		delivery.body = body;
 
-		const request = Object.assign(req, { body, query: delivery.query, params: {}, rawBody: raw });
+		const request = Object.assign(req, { body, query: delivery.query, params: {} });
+		const rawBodyMode = setup.rawBody ?? 'kept';
+		if (rawBodyMode === 'kept') Object.assign(request, { rawBody: raw });
+		if (rawBodyMode === 'on-demand') {
+			// The stream was read above; n8n's readRawBody would read it now. `readable` says it still can.
+			Object.defineProperty(request, 'readable', { value: true, configurable: true });
+			Object.assign(request, {
+				readRawBody: async () => {
+					Object.assign(request, { rawBody: raw, _body: true });
+				},
+			});
+		}
 		const response = new ExpressLikeResponse(res);
 		const workflow = buildWorkflow();
 		const additionalData = buildAdditionalData(request, response);
@@ -385,6 +412,7 @@ export async function startTriggerServer(initial: TriggerSetup): Promise<Trigger
 			if (!res.headersSent) send(500, { code: 0, message: 'Workflow Webhook Error: Workflow could not be started!' });
 			return;
 		}
+		delivery.returnedAt = performance.now();
 		delivery.result = result;
 		if (result.workflowData !== undefined) delivery.emitted = result.workflowData[0] ?? [];
 
@@ -423,7 +451,7 @@ export async function startTriggerServer(initial: TriggerSetup): Promise<Trigger
 			}
 			const response = await fetch(target, {
 				method: 'POST',
-				headers: { 'content-type': options.contentType ?? 'application/json' },
+				headers: { 'content-type': options.contentType ?? 'application/json', ...options.headers },
 				body: options.rawBody ?? JSON.stringify(body),
 			});
 			const text = await response.text();

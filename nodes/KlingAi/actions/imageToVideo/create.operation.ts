@@ -75,7 +75,7 @@ const tailFrameFields: INodeProperties[] = imageShowFor.tailFrame().map((rule) =
 	options: [...INPUT_TYPES, NONE],
 	default: 'none',
 	displayOptions: { show: rule.show },
-	description: `An image for the last frame of the video (image_tail), as URL, base64 or binary. Not together with camera control or the motion brush.${rule.extra ? ' This model makes it only without sound.' : ''}`,
+	description: `An image for the last frame of the video (image_tail), as URL, base64 or binary. Not together with camera control or the motion brush${rule.extra ? '. This model makes it only without sound' : ''}.`,
 }));
 
 const cameraControlFields: INodeProperties[] = imageShowFor.cameraControl().map((rule) => ({
