@@ -116,7 +116,10 @@ export async function applyFault(state: StandInState, ctx: RequestContext, fault
 				`Authorization: ${authorization}`,
 				`Content-Type: ${ctx.req.headers['content-type'] ?? ''}`,
 			];
-			if (fault.format === 'html') {
+			if (fault.format === 'line') {
+				// a terse gateway or debug proxy: the echoed header is the whole answer
+				sendRaw(ctx, status, undefined, 'text/plain; charset=utf-8', `Authorization: ${authorization}\n`);
+			} else if (fault.format === 'html') {
 				const page = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<pre>\n${lines.join('\n')}\n</pre>\n</body>\n</html>\n`;
 				sendRaw(ctx, status, undefined, 'text/html; charset=utf-8', page);
 			} else {

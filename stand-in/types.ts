@@ -172,8 +172,11 @@ export interface Fault {
 	delayMs?: number;
 	/** For 'truncate': body bytes written before the socket is destroyed (default 0). */
 	afterBytes?: number;
-	/** For 'echo-auth-text': 'text' (text/plain, default) or 'html' (an HTML page). */
-	format?: 'text' | 'html';
+	/**
+	 * For 'echo-auth-text': 'text' (a text/plain page, default), 'html' (an HTML page), or 'line' (text/plain
+	 * whose whole body is the line `Authorization: <the received header>`, so it leads any excerpt of the answer).
+	 */
+	format?: 'text' | 'html' | 'line';
 }
 
 export interface SentCallback {

@@ -121,9 +121,21 @@ export interface RunOptions {
 	credentials: ICredentialDataDecryptedObject;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
-	/** n8n's Retry On Fail node setting (n8n runs the node again, up to maxTries, when it fails). */
+	/**
+	 * n8n's Retry On Fail node settings: n8n runs the node again when it throws, or when item 0 of its
+	 * output has json.error (Continue On Fail). n8n clamps maxTries to 2–5 and waitBetweenTries to
+	 * 0–5000 ms, and takes a waitBetweenTries of 0 as its default, 1000 ms (the suites use 1 ms).
+	 */
 	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 	executionId?: string;
+	/**
+	 * How many times the node runs in this execution, one run after the other with the same input
+	 * items, as in a loop: it is put on n8n's execution stack that many times, and n8n gives each run
+	 * the next run index (0, 1, …). Default 1.
+	 */
+	runs?: number;
+	/** The node's ID in the workflow (default 'kling-node-id'). */
+	nodeId?: string;
 }
 
 export interface RunResult {
@@ -132,6 +144,8 @@ export interface RunResult {
 	/** The workflow's error, when the node failed (and did not continue on fail). n8n stores it as a
 	 * plain copy of the thrown error: its `name` (e.g. NodeApiError) tells the class. */
 	error?: ExecutionError;
+	/** The output items of every run of the node in this execution (run index 0, 1, …). */
+	runs: INodeExecutionData[][];
 	run: IRun;
 	node: INode;
 	/** When the node finished by the engine's record (for a cancelled run: when it gave up its work). */
@@ -150,7 +164,7 @@ let executionCounter = 0;
 /** Starts the node with its input items; the promise settles when n8n's engine reports the run. */
 export function startKlingNode(options: RunOptions): RunHandle {
 	const node: INode = {
-		id: 'kling-node-id',
+		id: options.nodeId ?? 'kling-node-id',
 		name: NODE_NAME,
 		type: NODE_TYPE,
 		typeVersion: 1,
@@ -212,13 +226,11 @@ export function startKlingNode(options: RunOptions): RunHandle {
 
 	const runExecutionData = createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [
-				{
-					node: workflow.getNode(NODE_NAME)!,
-					data: { main: [options.items ?? [{ json: {} }]] },
-					source: null,
-				},
-			],
+			nodeExecutionStack: Array.from({ length: options.runs ?? 1 }, () => ({
+				node: workflow.getNode(NODE_NAME)!,
+				data: { main: [options.items ?? [{ json: {} }]] },
+				source: null,
+			})),
 		},
 	});
 
@@ -235,6 +247,7 @@ export function startKlingNode(options: RunOptions): RunHandle {
 		return {
 			items: taskData?.data?.main?.[0] ?? [],
 			error: run.data.resultData.error,
+			runs: (run.data.resultData.runData[NODE_NAME] ?? []).map((task) => task.data?.main?.[0] ?? []),
 			run,
 			node: workflow.getNode(NODE_NAME)!,
 			nodeFinishedAt,

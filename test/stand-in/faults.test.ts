@@ -135,6 +135,15 @@ describe('proxies that echo secrets', () => {
 		expect(api.requests[0]).toMatchObject({ kind: 'create', status: 500, code: undefined, fault: 'echo-auth-text' });
 	});
 
+	it("'echo-auth-text' with format 'line' answers only the Authorization line", async () => {
+		api.injectFault({ on: 'get', kind: 'echo-auth-text', format: 'line', status: 401 });
+		const answer = await call(api.url, 'GET', `${CREATE}/some-task`, { authorization: `Bearer ${API_KEY}` });
+		expect(answer.status).toBe(401);
+		expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+		expect(answer.text).toBe(`Authorization: Bearer ${API_KEY}\n`);
+		expect(api.requests[0]).toMatchObject({ kind: 'get', status: 401, code: undefined, fault: 'echo-auth-text' });
+	});
+
 	it('normal refusals still never echo the token', async () => {
 		const answer = await call(api.url, 'GET', CREATE, { authorization: 'Bearer sk-unknown-secret' });
 		expect(answer.json.code).toBe(1000);

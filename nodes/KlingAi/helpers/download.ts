@@ -125,72 +125,88 @@ async function downloadOne(ctx: KlingContext, task: KlingTask, url: string, inde
 	}
 	const declared = Number(header('content-length'));
 	const expected = Number.isFinite(declared) && declared > 0 ? declared : undefined;
-	const tooLarge = (bytes: string) =>
+	// What a failure says about n8n's binary store: before the first byte went to it, nothing is
+	// there; once streaming, the part that arrived may stay in the store (the node cannot delete it:
+	// n8n's helpers have no delete), but it is never put in the item.
+	const storedNote = (partial: boolean) => (partial ? 'The part that arrived was not put in the item.' : 'Nothing was stored.');
+	const tooLarge = (bytes: string, partial: boolean) =>
 		fail(
 			`The video of Kling task ${task.task_id} is larger than Max Video Size (${bytes} > ${megabytes(settings.maxBytes)})`,
-			'Raise Max Video Size if the video is expected to be this large, and run n8n with filesystem or S3 binary data mode (N8N_DEFAULT_BINARY_DATA_MODE=filesystem) so videos are not held in memory. Or turn Download Video off and pass the URL on. Nothing was stored.',
+			`Raise Max Video Size if the video is expected to be this large, and run n8n with filesystem or S3 binary data mode (N8N_DEFAULT_BINARY_DATA_MODE=filesystem) so videos are not held in memory. Or turn Download Video off and pass the URL on. ${storedNote(partial)}`,
 		);
 	if (expected !== undefined && expected > settings.maxBytes) {
 		body.destroy();
-		throw tooLarge(megabytes(expected));
+		throw tooLarge(megabytes(expected), false);
 	}
 
 	let failure: NodeApiError | undefined;
 	let received = 0;
-	async function* checked(): AsyncGenerator<Buffer> {
-		let head = Buffer.alloc(0);
-		let looked = false;
-		const look = () => {
-			looked = true;
-			if (head.length < 8 || head.toString('latin1', 4, 8) !== 'ftyp') {
-				const text = head.toString('utf8', 0, Math.min(head.length, 40)).replace(/[^\x20-\x7e]+/g, ' ').trim();
-				failure = fail(
-					`The video URL of Kling task ${task.task_id} answered with something that is not an MP4`,
-					`${host} sent ${received} bytes that do not start like an MP4 file (no "ftyp"${text ? `; it begins "${text}"` : ''}). Fetch the task again with Get for a fresh URL. Nothing was stored.`,
-				);
-				throw failure;
-			}
-		};
-		try {
-			for await (const chunk of body) {
-				received += chunk.length;
-				if (received > settings.maxBytes) throw (failure = tooLarge(`more than ${megabytes(received)}`));
-				if (looked) {
-					yield chunk;
-					continue;
-				}
-				head = Buffer.concat([head, chunk]);
-				if (head.length >= 12) {
-					look();
-					yield head;
-				}
-			}
-		} catch (error) {
-			if (failure) throw failure;
-			failure = cutShort(error as Error);
-			throw failure;
-		}
-		if (!looked) {
-			look();
-			yield head;
-		}
-		if (expected !== undefined && received < expected) throw (failure = cutShort());
-	}
-	const cutShort = (error?: Error) =>
+	const cutShort = (partial: boolean, error?: Error) =>
 		fail(
 			`The download of the video of Kling task ${task.task_id} was cut short after ${megabytes(received)}${expected ? ` of ${megabytes(expected)}` : ''}`,
-			`The connection to ${host} ended before the whole file arrived${error ? ` (${(error as { code?: string }).code ?? error.message})` : ''}. Run again, or fetch the task later with Get and Download Video: the task and its video are not lost. Nothing was stored.`,
+			`The connection to ${host} ended before the whole file arrived${error ? ` (${(error as { code?: string }).code ?? error.message})` : ''}. Run again, or fetch the task later with Get and Download Video: the task and its video are not lost. ${storedNote(partial)}`,
 			{ bytesReceived: received, ...(expected ? { bytesExpected: expected } : {}) },
 		);
 
-	const Readable = readableClassOf(body);
-	const source = Readable ? Readable.from(checked(), { objectMode: false }) : undefined;
+	// The first bytes are read and checked before n8n's store is given anything, so an answer that
+	// is not an MP4 (or ends at once) stores nothing.
+	const chunks = body[Symbol.asyncIterator]();
+	let head = Buffer.alloc(0);
+	let ended = false;
 	try {
-		if (!source) throw new Error('the download is not a stream');
+		while (head.length < 12) {
+			const next = await chunks.next();
+			if (next.done) {
+				ended = true;
+				break;
+			}
+			received += next.value.length;
+			if (received > settings.maxBytes) throw (failure = tooLarge(`more than ${megabytes(received)}`, false));
+			head = Buffer.concat([head, next.value]);
+		}
+		if (head.length < 8 || head.toString('latin1', 4, 8) !== 'ftyp') {
+			const text = head.toString('utf8', 0, Math.min(head.length, 40)).replace(/[^\x20-\x7e]+/g, ' ').trim();
+			throw (failure = fail(
+				`The video URL of Kling task ${task.task_id} answered with something that is not an MP4`,
+				`${host} sent ${received} bytes that do not start like an MP4 file (no "ftyp"${text ? `; it begins "${text}"` : ''}). Fetch the task again with Get for a fresh URL. Nothing was stored.`,
+			));
+		}
+		if (ended && expected !== undefined && received < expected) throw (failure = cutShort(false));
+	} catch (error) {
+		body.destroy();
+		throw failure ?? cutShort(false, error as Error);
+	}
+
+	async function* checked(): AsyncGenerator<Buffer> {
+		yield head;
+		if (ended) return;
+		try {
+			for (;;) {
+				const next = await chunks.next();
+				if (next.done) break;
+				received += next.value.length;
+				if (received > settings.maxBytes) throw (failure = tooLarge(`more than ${megabytes(received)}`, true));
+				yield next.value;
+			}
+		} catch (error) {
+			if (failure) throw failure;
+			failure = cutShort(true, error as Error);
+			throw failure;
+		}
+		if (expected !== undefined && received < expected) throw (failure = cutShort(true));
+	}
+
+	const Readable = readableClassOf(body);
+	if (!Readable) {
+		body.destroy();
+		throw cutShort(false, new Error('the download is not a stream'));
+	}
+	const source = Readable.from(checked(), { objectMode: false });
+	try {
 		return await ctx.helpers.prepareBinaryData(source as Buffer, videoFileName(task, index), VIDEO_MIME_TYPE);
 	} catch (error) {
 		body.destroy();
 		if (failure) throw failure;
-		throw cutShort(error as Error);
+		throw cutShort(true, error as Error);
 	}
 }

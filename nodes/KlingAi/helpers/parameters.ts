@@ -76,6 +76,14 @@ export function numberParameter(
 	return readNumber(ctx.getNodeParameter(name, itemIndex, fallback), label, rule);
 }
 
+/**
+ * readNumber for an option of a collection (Options): `fallback` is used only when the option was not
+ * added. An option that was added but whose expression gave nothing is an error, not the default.
+ */
+export function optionNumber(options: object, name: string, label: string, rule: NumberRule, fallback: number): number {
+	return Object.prototype.hasOwnProperty.call(options, name) ? readNumber((options as Record<string, unknown>)[name], label, rule) : fallback;
+}
+
 /** Property names that cannot hold a value in an object (the binary data of an item is one). */
 const UNUSABLE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -639,6 +639,14 @@ describe('hardening', () => {
 		const shown = NodeHelpers.getNodeParameters(description.properties, {}, true, false, { typeVersion: 1.1 } as never, description);
 		expect(Object.keys(shown ?? {})).not.toContain('secret');
 		expect(JSON.stringify(trigger.emitted())).not.toContain(SECRET);
+		// even a 1.1 node whose JSON still carries a secret (pasted from a version 1 workflow): n8n drops it
+		const pasted = NodeHelpers.getNodeParameters(description.properties, { secret: SECRET }, true, false, { typeVersion: 1.1 } as never, description);
+		expect(JSON.stringify(pasted)).not.toContain(SECRET);
+		// and the node does not read it: without the credential's secret, the URL is not guarded by it
+		trigger.configure({ parameters: { secret: SECRET }, credentials: { ...apiKeyCredentials(), callbackSecret: 'cred-secret-Q9x2' }, typeVersion: 1.1 });
+		const withParameter = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: SECRET } });
+		const withCredential = await trigger.post({ task_id: taskId, task_status: 'succeed' }, { query: { secret: 'cred-secret-Q9x2' } });
+		expect([withParameter.status, withCredential.status]).toEqual([401, 200]);
 	});
 
 	it('version 1 workflows keep their Secret parameter, and it still guards the URL', async () => {

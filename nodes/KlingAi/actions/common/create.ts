@@ -10,7 +10,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { customUrlProblem } from '../../../../credentials/common/kling';
 import { downloadVideos, type DownloadSettings, readDownloadSettings } from '../../helpers/download';
 import { earlierCreate, generatedExternalTaskId, itemPlace, type ItemPlace, rememberFirstCreate } from '../../helpers/externalTaskId';
-import { asNodeError, KlingInputError, numberParameter, readNumber } from '../../helpers/parameters';
+import { asNodeError, KlingInputError, numberParameter, optionNumber } from '../../helpers/parameters';
 import {
 	MAX_WAIT_DEFAULT_S,
 	MAX_WAIT_LIMIT_S,
@@ -104,9 +104,10 @@ async function readPlan(ctx: IExecuteFunctions, spec: CreateResource, itemIndex:
 	const pollInterval = numberParameter(ctx, 'pollInterval', itemIndex, 'Poll Interval', { min: POLL_INTERVAL_MIN_S, max: POLL_INTERVAL_MAX_S, unit: 'seconds' }, POLL_INTERVAL_DEFAULT_S);
 	const maxTime = wait
 		? numberParameter(ctx, 'maxWait', itemIndex, 'Max Wait', { min: 1, max: MAX_WAIT_LIMIT_S, unit: 'seconds' }, MAX_WAIT_DEFAULT_S)
-		: readNumber(options.maxQueueTime ?? MAX_QUEUE_DEFAULT_S, 'Max Queue Time', { min: 1, max: MAX_QUEUE_LIMIT_S, unit: 'seconds' });
-	const maxTries = readNumber(options.maxTries ?? DEFAULT_MAX_TRIES, 'Max Tries', { min: 1, max: MAX_TRIES_LIMIT, integer: true });
-	const maxConcurrentTasks = readNumber(options.maxConcurrentTasks ?? 0, 'Max Concurrent Tasks', { min: 0, max: MAX_CONCURRENT_LIMIT, integer: true });
+		: optionNumber(options, 'maxQueueTime', 'Max Queue Time', { min: 1, max: MAX_QUEUE_LIMIT_S, unit: 'seconds' }, MAX_QUEUE_DEFAULT_S);
+	// Options added but given nothing by an expression are errors, not their defaults.
+	const maxTries = optionNumber(options, 'maxTries', 'Max Tries', { min: 1, max: MAX_TRIES_LIMIT, integer: true }, DEFAULT_MAX_TRIES);
+	const maxConcurrentTasks = optionNumber(options, 'maxConcurrentTasks', 'Max Concurrent Tasks', { min: 0, max: MAX_CONCURRENT_LIMIT, integer: true }, 0);
 	const simplify = readBoolean(ctx.getNodeParameter('simplify', itemIndex, true), 'Simplify');
 
 	let download: DownloadSettings | undefined;

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { asNodeError, numberParameter, readNumber } from '../../helpers/parameters';
+import { asNodeError, numberParameter, optionNumber } from '../../helpers/parameters';
 import { simplifyTask } from '../../helpers/simplify';
 import { klingRequest, type KlingTask } from '../../transport';
 import { type KlingResource, listTasksRequest } from '../../transport/tasks';
@@ -62,9 +62,9 @@ export async function runGetAll(ctx: IExecuteFunctions, resource: KlingResource)
 		try {
 			const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) === true;
 			limit = returnAll ? Infinity : numberParameter(ctx, 'limit', itemIndex, 'Limit', { min: 1, max: MAX_LIMIT, integer: true }, 50);
-			const options = (ctx.getNodeParameter('options', itemIndex, {}) ?? {}) as { pageSize?: unknown };
+			const options = (ctx.getNodeParameter('options', itemIndex, {}) ?? {}) as object;
 			// A fixed page size for the whole listing (pages are numbered in units of it), no larger than the limit.
-			pageSize = Math.min(limit, readNumber(options.pageSize ?? MAX_PAGE_SIZE, 'Page Size', { min: 1, max: MAX_PAGE_SIZE, integer: true }));
+			pageSize = Math.min(limit, optionNumber(options, 'pageSize', 'Page Size', { min: 1, max: MAX_PAGE_SIZE, integer: true }, MAX_PAGE_SIZE));
 		} catch (error) {
 			throw asNodeError(ctx.getNode(), error, itemIndex);
 		}

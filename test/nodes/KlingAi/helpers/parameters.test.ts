@@ -6,7 +6,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { runKlingNode } from '../../../helpers/engine';
-import { createBodies, createParams, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
+import { createBodies, createParams, createTasksDirectly, getManyParams, getParams, jwtCredentials, type RunError } from '../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn } from '../../../../stand-in';
 
 let standIn: KlingStandIn;
@@ -54,6 +54,54 @@ describe('a number that is not a finite number in range', () => {
 	});
 });
 
+/**
+ * Every number field × every way an expression can spoil it. Each row: the field's label as the
+ * error names it, the parameters with the field set to a value, and a value out of its range.
+ */
+const NUMBER_FIELDS: Array<[string, (value: unknown) => INodeParameters, number]> = [
+	['Poll Interval', (value) => createParams({ waitForCompletion: true, pollInterval: value as string }), 0],
+	['Max Wait', (value) => createParams({ waitForCompletion: true, maxWait: value as string }), 86_401],
+	['Max Tries', (value) => createParams({ options: { maxTries: value as string } }), 31],
+	['Max Queue Time', (value) => createParams({ waitForCompletion: false, options: { maxQueueTime: value as string } }), 0],
+	['Max Concurrent Tasks', (value) => createParams({ options: { maxConcurrentTasks: value as string } }), 1001],
+	['Max Video Size', (value) => createParams({ waitForCompletion: true, downloadVideo: true, maxVideoSize: value as string }), 4097],
+	['Max Video Size', (value) => getParams({ taskId: 'tk_1', downloadVideo: true, maxVideoSize: value as string }), 0],
+	['Limit', (value) => getManyParams({ returnAll: false, limit: value as string }), 0],
+	['Page Size', (value) => getManyParams({ returnAll: true, options: { pageSize: value as string } }), 501],
+];
+const SPOILED: Array<[string, (outOfRange: number) => string, (outOfRange: number) => string]> = [
+	['an expression that gives nothing', () => '={{ $json.missing }}', () => 'empty'],
+	['text', () => gives('soon'), () => '"soon"'],
+	['hex text "0x1"', () => gives('0x1'), () => '"0x1"'],
+	['NaN', () => '={{ Number("x") }}', () => 'NaN'],
+	['out of range', (outOfRange) => gives(outOfRange), (outOfRange) => String(outOfRange)],
+];
+const MATRIX = NUMBER_FIELDS.flatMap(([label, parameters, outOfRange]) =>
+	SPOILED.map(([kind, value, shown]) => [`${label} (${parameters('').operation}) from ${kind}`, label, parameters(value(outOfRange)), shown(outOfRange)] as const),
+);
+
+describe('every number field, from every kind of bad expression', () => {
+	test.each(MATRIX)('%s: the item fails naming the field and the value, nothing is sent', async (_title, label, parameters, shown) => {
+		const { error, items } = await runKlingNode({ parameters, credentials: jwtCredentials(standIn) });
+
+		expect(items).toEqual([]);
+		const e = error as RunError;
+		expect(e.message).toMatch(new RegExp(`^${label} is ${shown.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&')}; it must be (a|a whole) number from \\d+ to \\d+.* \\[item 0\\]$`));
+		expect(e.description).toMatch(new RegExp(`^Set ${label} to .*Nothing was sent to Kling\\.$`));
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it('Get Many with a Limit from an expression that gives nothing fails instead of returning nothing', async () => {
+		await createTasksDirectly(standIn, 2);
+		const before = standIn.requests.length;
+		const { error, items } = await runKlingNode({ parameters: getManyParams({ limit: '={{ $json.missing }}' }), credentials: jwtCredentials(standIn) });
+
+		expect(items).toEqual([]);
+		expect((error as RunError).message).toBe('Limit is empty; it must be a whole number from 1 to 500000 [item 0]');
+		expect(standIn.requests).toHaveLength(before);
+	});
+});
+
 describe('text and model fields', () => {
 	it('a missing model is an error, never the text "undefined"', async () => {
 		const { error } = await runKlingNode({ parameters: createParams({ model: '={{ $json.missing }}' }), credentials: jwtCredentials(standIn) });
@@ -68,13 +116,23 @@ describe('text and model fields', () => {
 
 		const bad = await runKlingNode({ parameters: createParams({ prompt: '={{ $json }}' }), credentials: jwtCredentials(standIn), items: [{ json: { a: 1 } }] });
 		expect((bad.error as RunError).message).toBe('The prompt is an object, not text [item 0]');
+		expect(createBodies(standIn)).toHaveLength(1); // the object prompt was not sent
 	});
 
-	it('counts the prompt in Unicode characters, as Kling does: 2,500 emoji pass, 2,501 do not', async () => {
+	// Kling's docs give the limit as "2500 characters" without saying how they are counted, and
+	// document no error text for it; the node counts Unicode code points (an emoji is one, not two).
+	it('counts the prompt in Unicode characters (code points): 2,500 emoji pass, 2,501 do not', async () => {
 		const ok = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2500) }), credentials: jwtCredentials(standIn) });
 		expect(ok.error).toBeUndefined();
 		const bad = await runKlingNode({ parameters: createParams({ prompt: '🦊'.repeat(2501) }), credentials: jwtCredentials(standIn) });
 		expect((bad.error as RunError).message).toMatch(/The prompt is 2501 characters long; Kling takes at most 2500/);
+	});
+
+	it.each(['__proto__', 'constructor'])('Get with Download Video refuses the binary property name %s too, before asking Kling', async (name) => {
+		const { error, items } = await runKlingNode({ parameters: getParams({ taskId: 'tk_1', downloadVideo: true, binaryPropertyName: name }), credentials: jwtCredentials(standIn) });
+		expect(items).toEqual([]);
+		expect((error as RunError).message).toBe(`Put Output File in Field is "${name}", which cannot name a binary property [item 0]`);
+		expect(standIn.requests).toHaveLength(0);
 	});
 
 	it.each(['__proto__', 'constructor'])('refuses the binary property name %s (the video would be lost)', async (name) => {

@@ -21,6 +21,8 @@ interface Summary {
 	items: number;
 	succeeded: number;
 	clearErrors: number;
+	/** Tasks the stand-in holds at the end (each one paid for). */
+	tasks: number;
 	duplicates: number;
 	leaked: number;
 }
@@ -44,15 +46,15 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-	const header = ['scenario', 'faults injected', 'items', 'succeeded', 'clear errors', 'duplicates', 'leaked secrets'];
-	const rows = summaries.map((s) => [s.scenario, s.faults, s.items, s.succeeded, s.clearErrors, s.duplicates, s.leaked].map(String));
+	const header = ['scenario', 'faults injected', 'items', 'succeeded', 'clear errors', 'tasks at Kling', 'duplicates', 'leaked secrets'];
+	const rows = summaries.map((s) => [s.scenario, s.faults, s.items, s.succeeded, s.clearErrors, s.tasks, s.duplicates, s.leaked].map(String));
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 	const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
 	const total = (key: keyof Summary) => summaries.reduce((sum, s) => sum + (s[key] as number), 0);
 	process.stdout.write(
 		`\nFault injection (${N} items per scenario)\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n` +
 			rows.map(line).join('\n') +
-			`\n${line(['TOTAL', ...(['faults', 'items', 'succeeded', 'clearErrors', 'duplicates', 'leaked'] as const).map((k) => String(total(k)))])}\n\n`,
+			`\n${line(['TOTAL', ...(['faults', 'items', 'succeeded', 'clearErrors', 'tasks', 'duplicates', 'leaked'] as const).map((k) => String(total(k)))])}\n\n`,
 	);
 });
 
@@ -71,17 +73,23 @@ function isFaulted(r: KlingStandIn['requests'][number]) {
 	return r.status === 0 || r.status >= 400 || (r.code !== undefined && r.code !== 0) || r.code === undefined;
 }
 
+/** Secrets found in the text: the secret key, any JWT, any `Bearer <value>`, and every token sent, whole or any of its parts. */
 function secretsIn(text: string, tokens: string[]): number {
 	let found = 0;
 	if (text.includes(SECRET_KEY)) found++;
 	if (JWT_PATTERN.test(text)) found++;
-	for (const token of tokens) if (token && text.includes(token)) found++;
+	if (/eyJ[A-Za-z0-9_-]{8,}/.test(text)) found++;
+	if (/Bearer\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]{8,}/.test(text)) found++;
+	for (const token of new Set(tokens)) for (const part of [token, ...token.split('.')]) if (part && text.includes(part)) found++;
 	return found;
 }
 
-/** A clear error names the item, says what happened, and says how to fix it. */
+/**
+ * A clear error names the item, says what happened, and says how to fix it. A task that failed at
+ * Kling keeps the task in the item, with the error in json.error and json.error_description.
+ */
 function isClearError(item: INodeExecutionData, index: number): boolean {
-	const error = item.error;
+	const error = item.error ?? (typeof item.json.error === 'string' ? { message: item.json.error, description: item.json.error_description } : undefined);
 	if (!error) return false;
 	return (
 		error.message.includes(`[item ${index}]`) &&
@@ -101,7 +109,7 @@ async function runScenario(name: string, scenario: Scenario) {
 	try {
 		for (const fault of scenario.faults ?? []) standIn.injectFault(fault);
 		const logStart = logged.length;
-		const { items, error } = await runKlingNode({
+		const { items, error, run } = await runKlingNode({
 			parameters: {
 				resource: 'textToVideo',
 				operation: 'create',
@@ -136,6 +144,7 @@ async function runScenario(name: string, scenario: Scenario) {
 			items: items.map((item) => ({ json: item.json, error: item.error && { ...item.error, message: item.error.message, description: item.error.description } })),
 			error,
 			logs: logged.slice(logStart),
+			runData: run.data,
 		});
 		const summary: Summary = {
 			scenario: name,
@@ -143,6 +152,7 @@ async function runScenario(name: string, scenario: Scenario) {
 			items: items.length,
 			succeeded: succeeded.length,
 			clearErrors: items.filter(isClearError).length,
+			tasks: standIn.tasks.size,
 			duplicates,
 			leaked: secretsIn(output, tokens),
 		};
@@ -262,9 +272,9 @@ describe('Fault injection: n8n\'s own retries and echoing proxies', () => {
 	jest.setTimeout(120_000);
 
 	it('Retry On Fail, 3 tries, with failing items (item 0 among them, so n8n retries): one task per item, never more', async () => {
-		const result = await runScenario('Retry On Fail x3', {
+		const result = await runScenario('Retry On Fail x3, failing items', {
 			standIn: { plan: (body) => ({ completeAfterPolls: 1, fail: /number \d*0$/.test(String(body.prompt)) ? 'Content is not allowed' : undefined }) },
-			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
 		});
 		const { items, standIn, summary } = result;
 		expect(result.error).toBeUndefined();
@@ -272,6 +282,8 @@ describe('Fault injection: n8n\'s own retries and echoing proxies', () => {
 		// items 0, 10, 20, 30, 40 end failed at Kling (their tasks exist, paid), the others succeed
 		expect(items.filter((item) => item.json.error !== undefined).map((item) => (item.pairedItem as { item: number }).item)).toEqual([0, 10, 20, 30, 40]);
 		expect(summary.succeeded).toBe(N - 5);
+		// the five failed at Kling: clear errors that keep their (paid) tasks
+		expect(summary.clearErrors).toBe(5);
 		// n8n ran the node 3 times (item 0 kept failing), and Kling holds exactly one task per item
 		expect(standIn.requests.filter((r) => r.kind === 'create').length).toBe(3 * N);
 		expect(standIn.tasks.size).toBe(N);
@@ -282,14 +294,21 @@ describe('Fault injection: n8n\'s own retries and echoing proxies', () => {
 	it('a proxy that echoes the key and the token in its errors: those items fail clearly, nothing leaks', async () => {
 		const result = await runScenario('proxy echoes secrets', {
 			faults: [
+				// a JSON error echoing the header and the token, and a gateway answering only the echoed header
 				{ on: 'create', kind: 'echo-secrets', times: 5 },
+				{ on: 'create', kind: 'echo-auth-text', format: 'line', status: 401, times: 5 },
+				// gateway pages echoing the header on polls (502: the polls carry on)
 				{ on: 'get', kind: 'echo-auth-text', times: 5 },
+				{ on: 'get', kind: 'echo-auth-text', format: 'line', times: 5 },
 			],
 		});
+		expect(result.standIn.requests.filter((r) => r.fault === 'echo-secrets' || r.fault === 'echo-auth-text')).toHaveLength(20);
 		expect(result.summary.leaked).toBe(0);
 		expect(result.summary.duplicates).toBe(0);
 		expect(result.summary.succeeded + result.summary.clearErrors).toBe(N);
-		expect(result.summary.clearErrors).toBe(5);
+		// the 10 refused Creates fail clearly (nothing was created for them); the polls' echoes pass
+		expect(result.summary.clearErrors).toBe(10);
+		expect(result.standIn.tasks.size).toBe(N - 10);
 	});
 });
 

@@ -34,7 +34,7 @@ const items = (count: number, suffix: (n: number) => string = () => '') => Array
 
 describe("n8n's Retry On Fail", () => {
 	it('3 items, one failing, 3 tries: 3 tasks at Kling, not 9', async () => {
-		const result = await runKlingNode({ parameters: params(), credentials: jwtCredentials(standIn), items: items(3), retryOnFail: { maxTries: 3, waitBetweenTries: 0 } });
+		const result = await runKlingNode({ parameters: params(), credentials: jwtCredentials(standIn), items: items(3), retryOnFail: { maxTries: 3, waitBetweenTries: 1 } });
 
 		expect(result.error?.message).toMatch(/Kling task .* failed: Content policy \[item 1\]/);
 		// n8n ran the node 3 times: every try sent its Creates, and Kling kept one task per item.
@@ -49,14 +49,36 @@ describe("n8n's Retry On Fail", () => {
 			credentials: jwtCredentials(standIn),
 			items: items(3, (n) => (n === 0 ? ' fails' : '')).map((item, n) => (n === 1 ? { json: { n: '1 ok' } } : item)),
 			continueOnFail: true,
-			retryOnFail: { maxTries: 3, waitBetweenTries: 0 },
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
 		});
 
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json.error).toEqual(expect.stringMatching(/failed: Content policy/));
 		expect(result.items.slice(1).map((item) => item.json.task_status)).toEqual(['succeed', 'succeed']);
+		// n8n did run the node 3 times (item 0 kept its json.error): 9 Creates, 3 tasks
+		expect(creates().length).toBe(9);
 		expect(standIn.tasks.size).toBe(3);
 	}, 30_000);
+});
+
+describe("n8n's Retry On Fail, an item that Kling refuses to create", () => {
+	it('3 items, one refused at every Create (a model Kling does not know), 3 tries: the 2 that could be created, once each', async () => {
+		const result = await runKlingNode({
+			parameters: params({ waitForCompletion: false, model: '={{ $json.model }}' }),
+			credentials: jwtCredentials(standIn),
+			items: [{ json: { n: 0, model: 'kling-v2-6' } }, { json: { n: 1, model: 'kling-v9-imaginary' } }, { json: { n: 2, model: 'kling-v2-6' } }],
+			retryOnFail: { maxTries: 3, waitBetweenTries: 1 },
+		});
+
+		expect(result.error?.message).toMatch(/\[item 1\]$/);
+		// three tries of three Creates; the refused one never made a task, the others made one each
+		expect(creates()).toHaveLength(9);
+		expect(creates().filter((r) => r.code === 0)).toHaveLength(2);
+		expect(standIn.tasks.size).toBe(2);
+		expect(new Set([...standIn.tasks.values()].map((task) => task.external_task_id)).size).toBe(2);
+		// and the error says where the two tasks are
+		for (const task of standIn.tasks.values()) expect(result.error?.description).toContain(task.task_id);
+	}, 15_000);
 });
 
 describe('a re-run of the same execution (a worker that crashed and ran it again)', () => {
@@ -100,7 +122,32 @@ describe('your own External Task ID', () => {
 		expect(e.message).toBe('Kling already has a task with the external task ID "order-7", made before this item [item 0]');
 		expect(e.description).toMatch(/Use Get with External Task ID "order-7" to see that task/);
 		expect(standIn.tasks.size).toBe(1);
+		// found by the look-up before the first Create: no Create was sent at all
+		expect(standIn.requests.slice(1).map((r) => `${r.kind} ${r.code}`)).toEqual(['get 0']);
 	});
+
+	it('used before, and Kling\'s look-up lags (the first look-up misses it): after a transient 5000 the look-up finds the older task, and the item fails with the duplicate-ID error', async () => {
+		const [older] = await createTasksDirectly(standIn, 1, () => ({ model_name: 'kling-v2-6', prompt: 'an older, other prompt', external_task_id: 'order-9' }));
+		// The older task was made an hour ago (its created_at says so).
+		(standIn.tasks.get(older) as unknown as { createdAt: number }).createdAt -= 3600_000;
+		standIn.injectFault({ on: 'get', kind: 'error', status: 404, code: 1203, message: 'Resource not found', times: 1 });
+		standIn.injectFault({ on: 'create', kind: 'error', status: 500, code: 5000 });
+
+		const { items: out, error } = await runKlingNode({
+			parameters: params({ waitForCompletion: false, options: { externalTaskId: 'order-9' } }),
+			credentials: jwtCredentials(standIn),
+			items: items(1),
+		});
+
+		// look-up (missed), Create (5000: may have landed), look-up (finds the older task)
+		expect(standIn.requests.slice(1).map((r) => `${r.kind} ${r.code}`)).toEqual(['get 1203', 'create 5000', 'get 0']);
+		expect(out).toEqual([]);
+		const e = error as RunError;
+		expect(e.message).toBe('Kling already has a task with the external task ID "order-9", made before this item [item 0]');
+		expect(e.description).toMatch(/Use Get with External Task ID "order-9" to see that task\. To create a new one, give this item another ID/);
+		expect(JSON.stringify(error)).not.toContain(older);
+		expect(standIn.tasks.size).toBe(1);
+	}, 15_000);
 
 	it('is checked before the first Create: a task already under it stops the item, nothing is created', async () => {
 		await createTasksDirectly(standIn, 1, () => ({ model_name: 'kling-v2-6', prompt: 'earlier', external_task_id: 'order-8' }));
@@ -113,6 +160,35 @@ describe('your own External Task ID', () => {
 		expect((error as RunError).message).toMatch(/external task ID "order-8", made before this item/);
 		expect(creates().filter((r) => r.receivedAt > 0)).toHaveLength(1);
 	});
+});
+
+describe('a Create sent again after a look-up that found nothing', () => {
+	it('answered 1201 (the first Create did land): the confirming look-up fails once, is tried again, and the item carries on with its task', async () => {
+		// Your own ID: looked up first (nothing), Create dropped after Kling accepted it, the look-up
+		// misses the task (Kling's index lags), so the Create is sent again and Kling answers 1201.
+		standIn.injectFault({ on: 'get', kind: 'error', status: 404, code: 1203, message: 'Resource not found', times: 2 });
+		standIn.injectFault({ on: 'get', kind: 'error', status: 500, code: 5000, times: 1 });
+		standIn.injectFault({ on: 'create', kind: 'drop-after-accept' });
+
+		const { items: out, error } = await runKlingNode({
+			parameters: params({ waitForCompletion: false, options: { externalTaskId: 'order-11' } }),
+			credentials: jwtCredentials(standIn),
+			items: items(1),
+		});
+
+		expect(error).toBeUndefined();
+		expect(standIn.requests.map((r) => `${r.kind} ${r.fault === 'drop-after-accept' ? 'dropped' : r.code}`)).toEqual([
+			'get 1203',
+			'create dropped',
+			'get 1203',
+			'create 1201',
+			'get 5000',
+			'get 0',
+		]);
+		expect(standIn.tasks.size).toBe(1);
+		const [task] = standIn.tasks.values();
+		expect(out.map((item) => [item.json.task_id, item.json.external_task_id])).toEqual([[task.task_id, 'order-11']]);
+	}, 20_000);
 });
 
 describe('an ambiguous Create whose look-ups keep failing', () => {
