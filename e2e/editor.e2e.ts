@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { chromium, selectors, type Browser, type Page } from 'playwright-core';
 
+import { findImageModel } from '../nodes/KlingAi/models/imageToVideo';
 import { KLING_MODELS } from '../nodes/KlingAi/models/textToVideo';
 import {
 	ensureN8n,
@@ -178,12 +179,12 @@ afterAll(async () => {
 	it('Image to Video shows the image inputs, and per model what it takes', async () => {
 		await choose('resource', 'Image to Video');
 		await page.getByTestId('parameter-input-imageInputType').waitFor();
-		await choose('model', 'Kling V1');
+		await choose('model', findImageModel('kling-v1')!.name);
 		const v1 = await shownParameters();
 		expect(v1).toEqual(expect.arrayContaining(['imageInputType', 'tailFrame', 'imageCfgScale']));
 		expect(v1).not.toContain('imageSound');
 		await screenshot('editor-image-to-video-kling-v1.png');
-		await choose('model', 'Kling V2.6');
+		await choose('model', findImageModel('kling-v2-6')!.name);
 		const v26 = await shownParameters();
 		expect(v26).toEqual(expect.arrayContaining(['imageInputType', 'imageSound']));
 		expect(v26).not.toContain('imageCfgScale');

@@ -100,6 +100,17 @@ describe('Image to Video: Create field visibility', () => {
 			expect([...ids].sort()).toEqual(['kling-v1', 'kling-v1-5', 'kling-v1-6', 'kling-v2-1', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6', 'kling-v2-master'].sort());
 		});
 
+		it('lists the current models first (2.6, 2.5 Turbo), then the legacy ones newest first, labelled so', () => {
+			expect(ids).toEqual(['kling-v2-6', 'kling-v2-5-turbo', 'kling-v2-1-master', 'kling-v2-1', 'kling-v2-master', 'kling-v1-6', 'kling-v1-5', 'kling-v1']);
+			const modelProperty = description.properties.find(
+				(p) => p.name === 'model' && (p.displayOptions?.show?.resource as string[] | undefined)?.includes('imageToVideo'),
+			);
+			const options = (modelProperty?.options ?? []) as Array<{ name: string; value: string }>;
+			expect(options.map((o) => o.value)).toEqual([...ids, 'custom']);
+			expect(options.slice(0, 2).map((o) => o.name)).toEqual(['Kling V2.6', 'Kling V2.5 Turbo']);
+			for (const option of options.slice(2, 8)) expect(option.name).toMatch(/\(Legacy\)$/);
+		});
+
 		it('tail frame: kling-v1 std 5 s; V1.5, V1.6, V2.1, V2.5 Turbo and V2.6 (silent) in pro; never the master models', () => {
 			const where = (mode: string, duration: string) => ids.filter((id) => at(id, mode, duration).has('tailFrame')).sort();
 			expect(where('std', '5')).toEqual(['kling-v1']);
@@ -118,12 +129,12 @@ describe('Image to Video: Create field visibility', () => {
 
 		it('motion brush: kling-v1 std and pro at 5 s; kling-v1-5 pro at 5 s', () => {
 			expect(ids.filter((id) => at(id, 'std', '5').has('motionBrush'))).toEqual(['kling-v1']);
-			expect(ids.filter((id) => at(id, 'pro', '5').has('motionBrush'))).toEqual(['kling-v1', 'kling-v1-5']);
+			expect(ids.filter((id) => at(id, 'pro', '5').has('motionBrush')).sort()).toEqual(['kling-v1', 'kling-v1-5']);
 			expect(ids.filter((id) => at(id, 'pro', '10').has('motionBrush'))).toEqual([]);
 		});
 
 		it('CFG Scale on the V1 models only; Sound on kling-v2-6 only; no Mode for the master models', () => {
-			expect(ids.filter((id) => at(id, 'std', '5').has('imageCfgScale'))).toEqual(['kling-v1', 'kling-v1-5', 'kling-v1-6']);
+			expect(ids.filter((id) => at(id, 'std', '5').has('imageCfgScale')).sort()).toEqual(['kling-v1', 'kling-v1-5', 'kling-v1-6']);
 			expect(ids.filter((id) => at(id, 'pro', '5').has('imageSound'))).toEqual(['kling-v2-6']);
 			expect(ids.filter((id) => !at(id, 'std', '5').has('mode')).sort()).toEqual(['kling-v2-1-master', 'kling-v2-master']);
 		});
