@@ -168,6 +168,7 @@ export function validateImage2VideoBody(body: Record<string, unknown>, config: S
 		if (!allowed.has(key)) throw new ApiError(400, 1200, `Invalid request parameters: unknown field "${key}"`);
 	}
 	const model = resolveModel(body, config, I2V_DEFAULT_MODELS);
+	if (config.retiredModels.has(model)) throw invalidValue(`The model '${model}' has been discontinued`);
 	const support = I2V_MODEL_SUPPORT[model] ?? NEW_I2V_MODEL_SUPPORT;
 
 	if (body.image === undefined) throw invalidValue('"image" is required');

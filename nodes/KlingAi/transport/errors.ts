@@ -1,6 +1,7 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { IMAGE_TO_VIDEO_MODELS } from '../models/imageToVideo';
 import { CURRENT_MODELS } from '../models/textToVideo';
 
 /**
@@ -119,12 +120,22 @@ export interface KlingErrorBody {
 	request_id?: string;
 }
 
-/** Turns a Kling error body into a NodeApiError: what happened in the message, the fix in the description. */
+/** The current models of the endpoint a request went to (image-to-video or text-to-video), for errors that suggest one. */
+function currentModelsFor(url: string | undefined): string {
+	const models = url && /\/image2video(\/|$|\?)/.test(url) ? IMAGE_TO_VIDEO_MODELS.filter((model) => !model.legacy) : CURRENT_MODELS;
+	return models.map((model) => `${model.name} (${model.id})`).join(', ');
+}
+
+/**
+ * Turns a Kling error body into a NodeApiError: what happened in the message, the fix in the description.
+ * `url` (the request's) picks the models a "discontinued" answer suggests.
+ */
 export function klingApiError(
 	node: INode,
 	httpStatus: number,
 	body: KlingErrorBody,
 	itemIndex?: number,
+	url?: string,
 ): NodeApiError {
 	const code = typeof body.code === 'number' ? body.code : undefined;
 	const known = code !== undefined ? KLING_ERRORS[code] : undefined;
@@ -134,7 +145,7 @@ export function klingApiError(
 	const retired = /model\s+['"]?([\w.-]+)['"]?\s+(?:has been |is )?(discontinued|retired|deprecated|offline|no longer (?:available|supported))/i.exec(said);
 	if (retired) {
 		message = `Kling no longer runs the model ${retired[1]}`;
-		fix = `Choose a current model: ${CURRENT_MODELS.map((model) => `${model.name} (${model.id})`).join(', ')}. Older models stay in the list for proxies that still run them.`;
+		fix = `Choose a current model: ${currentModelsFor(url)}. Older models stay in the list for proxies that still run them.`;
 	} else if (code === 1201 && /external_task_id/i.test(said)) {
 		message = 'Kling already has a task with this external task ID';
 		fix = 'External task IDs must be unique per account: give each item its own (e.g. add the item index or a timestamp), or leave the field empty.';

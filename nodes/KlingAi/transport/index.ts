@@ -273,7 +273,7 @@ async function sendUnredacted<T>(ctx: KlingContext, options: IHttpRequestOptions
 			// A server error may come after the work was done; a limit (1302/1303) means it was refused.
 			ambiguous: retryable && code! >= 5000,
 			retryAfterMs: retryAfterMs(response.headers),
-			error: klingApiError(node, status, envelope as { code?: number }, itemIndex),
+			error: klingApiError(node, status, envelope as { code?: number }, itemIndex, options.url),
 		};
 	}
 	if (envelope.data === undefined || envelope.data === null) {

@@ -182,6 +182,22 @@ describe('models by expression and custom models', () => {
 	});
 });
 
+describe('retired models', () => {
+	it('a model Kling says is discontinued: the error names it and the current image-to-video models, without a retry', async () => {
+		const retired = await startKlingStandIn({ callbacks: false, retiredModels: ['kling-v1-5'] });
+		try {
+			const { error } = await runKlingNode({ parameters: i2vParams({ model: 'kling-v1-5', mode: 'pro' }), credentials: jwtCredentials(retired) });
+			const e = error as { message: string; description: string };
+			expect(e.message).toBe('Kling no longer runs the model kling-v1-5 (code 1201) [item 0]');
+			// Image to video's own current models, not text to video's (Kling 3.0 is not in this resource's list).
+			expect(e.description).toMatch(/^Choose a current model: Kling V2\.6 \(kling-v2-6\), Kling V2\.5 Turbo \(kling-v2-5-turbo\)\./);
+			expect(retired.requests.map((r) => [r.kind, r.status])).toEqual([['create', 400]]);
+		} finally {
+			await retired.close();
+		}
+	});
+});
+
 describe('waiting, download, Get and Get Many', () => {
 	it('waits for the video and downloads it into the item, byte for byte, as on text to video', async () => {
 		const result = await run({ waitForCompletion: true, pollInterval: 1, downloadVideo: true, binaryPropertyName: 'video' });
