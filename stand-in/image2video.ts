@@ -9,7 +9,7 @@
  * - `image_tail`, `static_mask`, `dynamic_masks` (≤ 6, each `{mask, trajectories}` with 2–77 points
  *   `{x, y}`), `camera_control`: per model, mode and duration (I2V_MODEL_SUPPORT); tail frame, masks and
  *   camera control exclude each other; masks have the image's aspect ratio.
- * - `prompt` optional (≤ 2500), `negative_prompt`, `cfg_scale` (not on V2 models), `mode`, `duration`,
+ * - `prompt` optional (≤ 2500), `negative_prompt`, `cfg_scale` (0–1, the proxy dialect 0–100; not on V2 models), `mode`, `duration`,
  *   `sound` (kling-v2-6 in pro), `voice_list` (kling-v2-6, ≤ 2), `callback_url`, `external_task_id`.
  */
 import { readImageFacts, type ImageFacts } from './images';
@@ -195,7 +195,9 @@ export function validateImage2VideoBody(body: Record<string, unknown>, config: S
 
 	if (body.cfg_scale !== undefined) {
 		const cfg = body.cfg_scale;
-		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > 1) throw invalidValue('"cfg_scale" must be a number between 0 and 1');
+		// The proxy dialect takes 0–100, as on text2video.
+		const cfgMax = config.dialect === 'proxy' ? 100 : 1;
+		if (typeof cfg !== 'number' || !Number.isFinite(cfg) || cfg < 0 || cfg > cfgMax) throw invalidValue(`"cfg_scale" must be a number between 0 and ${cfgMax}`);
 		if (!support.cfgScale) throw invalidValue(`cfg_scale is not supported by ${model}`);
 	}
 	if (body.sound !== undefined) {

@@ -79,3 +79,39 @@ export function modelOf(ctx: IExecuteFunctions, itemIndex: number, defaultModel:
 export function visibleParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): unknown {
 	return (ctx.getNodeParameter(name, itemIndex, null) as unknown) ?? undefined;
 }
+
+/**
+ * CFG Scale against the model: checked to be a number in range (0–1 on the official API, 0–100 where the
+ * credential says the proxy takes that), dropped while it holds its default for a model that does not
+ * take it (visible only because the model came from an expression), an error when the user set it.
+ * `known` is the model's row, undefined for a custom model (then it is sent unless it is the default).
+ */
+export function checkCfgScale(body: IDataObject, model: string, known: { cfgScale: boolean } | undefined, max: number, modelsWithCfg: string): void {
+	if (body.cfg_scale === undefined) return;
+	const cfg = readNumber(body.cfg_scale, 'CFG Scale', { min: 0, max });
+	body.cfg_scale = cfg;
+	if (known ? known.cfgScale : cfg !== CFG_SCALE_DEFAULT) return;
+	if (known && cfg !== CFG_SCALE_DEFAULT) {
+		throw new KlingInputError(
+			`${model} does not support CFG Scale, but it is set to ${cfg}`,
+			`Remove CFG Scale (V2 models ignore it), or choose a model that supports it: ${modelsWithCfg}.`,
+		);
+	}
+	delete body.cfg_scale;
+}
+
+/**
+ * Sound against the model: an error when it is on for a model without sound; sent as on/off only in the
+ * modes where the model makes sound (a custom model: only when on). Returns whether sound is on and sent.
+ */
+export function checkSound(body: IDataObject, model: string, known: { soundModes: readonly string[] } | undefined, mode: string, modelsWithSound: string): boolean {
+	if (body.sound === undefined) return false;
+	const on = body.sound === 'on' || body.sound === true;
+	if (known && known.soundModes.length === 0 && on) {
+		throw new KlingInputError(`${model} cannot generate sound, but Sound is on`, `Turn Sound off, or choose a model with sound: ${modelsWithSound}.`);
+	}
+	const send = known ? known.soundModes.includes(mode) : on;
+	if (send) body.sound = on ? 'on' : 'off';
+	else delete body.sound;
+	return send && on;
+}

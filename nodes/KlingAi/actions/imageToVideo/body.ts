@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { klingModelFields } from '../../../../credentials/common/kling';
+import { klingCfgScaleMax, klingModelFields } from '../../../../credentials/common/kling';
 import { type ImageInfo, type ImageInputType, IMAGE_INPUT_TYPES, readImage } from '../../helpers/images';
 import { KlingInputError, readNumber, shown } from '../../helpers/parameters';
 import {
@@ -11,7 +11,7 @@ import {
 	worksIn,
 } from '../../models/imageToVideo';
 import { listWhere } from '../../models/shared';
-import { CAMERA_TYPES, CFG_SCALE_DEFAULT, checkCameraConfig, checkLength, modelOf, readText, visibleParameter } from '../common/body';
+import { CAMERA_TYPES, checkCameraConfig, checkCfgScale, checkLength, checkSound, modelOf, readText, visibleParameter } from '../common/body';
 
 /**
  * One image-to-video item: its fields read into Kling's request body (POST /v1/videos/image2video)
@@ -175,7 +175,7 @@ async function fieldsOf(ctx: IExecuteFunctions, itemIndex: number) {
 export async function imageToVideoBody(ctx: IExecuteFunctions, itemIndex: number, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
 	const model = modelOf(ctx, itemIndex, DEFAULT_IMAGE_MODEL);
 	const { body } = await fieldsOf(ctx, itemIndex);
-	return checkBody(body, model, klingModelFields(credentials));
+	return checkBody(body, model, klingModelFields(credentials), klingCfgScaleMax(credentials));
 }
 
 /**
@@ -183,7 +183,7 @@ export async function imageToVideoBody(ctx: IExecuteFunctions, itemIndex: number
  * the model does not take is dropped while it holds its default (it is only visible because the model
  * came from an expression or is a custom ID) and is an error when the user set it.
  */
-function checkBody(input: IDataObject, model: string, modelFields: string[]): IDataObject {
+function checkBody(input: IDataObject, model: string, modelFields: string[], cfgScaleMax: number): IDataObject {
 	const body: IDataObject = { ...input };
 	const known = findImageModel(model);
 
@@ -217,34 +217,9 @@ function checkBody(input: IDataObject, model: string, modelFields: string[]): ID
 	}
 	const mode = (body.mode as string | undefined) ?? 'std';
 
-	if (body.cfg_scale !== undefined) {
-		const cfg = readNumber(body.cfg_scale, 'CFG Scale', { min: 0, max: 1 });
-		body.cfg_scale = cfg;
-		if (known ? !known.cfgScale : cfg === CFG_SCALE_DEFAULT) {
-			if (known && cfg !== CFG_SCALE_DEFAULT) {
-				throw new KlingInputError(
-					`${model} does not support CFG Scale, but it is set to ${cfg}`,
-					`Remove CFG Scale (V2 models ignore it), or choose a model that supports it: ${modelsWith((m) => m.cfgScale)}.`,
-				);
-			}
-			delete body.cfg_scale;
-		}
-	}
-
-	let soundOn = false;
-	if (body.sound !== undefined) {
-		const on = body.sound === 'on' || body.sound === true;
-		if (known && known.soundModes.length === 0 && on) {
-			throw new KlingInputError(
-				`${model} cannot generate sound, but Sound is on`,
-				`Turn Sound off, or choose a model with sound: ${modelsWith((m) => m.soundModes.length > 0)} (Pro mode).`,
-			);
-		}
-		const sendSound = known ? known.soundModes.includes(mode as 'std' | 'pro') : on;
-		if (sendSound) body.sound = on ? 'on' : 'off';
-		else delete body.sound;
-		soundOn = sendSound && on;
-	}
+	// The official API takes 0–1; some proxies 0–100 (their credential says which).
+	checkCfgScale(body, model, known, cfgScaleMax, modelsWith((m) => m.cfgScale));
+	const soundOn = checkSound(body, model, known, mode, `${modelsWith((m) => m.soundModes.length > 0)} (Pro mode)`);
 
 	const camera = body.camera_control as IDataObject | undefined;
 	if (camera !== undefined) {

@@ -174,10 +174,11 @@ const fields: INodeProperties[] = [
 		displayName: 'CFG Scale',
 		name: 'imageCfgScale',
 		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+		typeOptions: { minValue: 0, maxValue: 100, numberPrecision: 2 },
 		default: CFG_SCALE_DEFAULT,
 		displayOptions: { show: imageShowFor.cfgScale() },
-		description: 'How closely the video follows the prompt, from 0 (more creative) to 1 (closer to the prompt). V2 models do not take it.',
+		description:
+			'How closely the video follows the prompt: from 0 (more creative) to 1 (closer to the prompt) on the official API; 0 to 100 on a proxy whose credential says so (CFG Scale Range). V2 models do not take it.',
 	},
 	...tailFrameFields,
 	...imageValueFields('tailImage', 'Tail Frame Image', 'tailFrame', withTail),

@@ -7,10 +7,11 @@ import { DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../mo
 import { listWhere } from '../../models/shared';
 import {
 	CAMERA_TYPES,
-	CFG_SCALE_DEFAULT,
 	characterCount,
 	checkCameraConfig,
+	checkCfgScale,
 	checkLength,
+	checkSound,
 	modelOf as readModel,
 	readText,
 	visibleParameter,
@@ -148,33 +149,9 @@ function checkBody(input: IDataObject, model: string, modelFields: string[], cfg
 	}
 	const mode = (body.mode as string | undefined) ?? 'std';
 
-	if (body.cfg_scale !== undefined) {
-		// The official API takes 0–1; some proxies 0–100 (their credential says which).
-		const cfg = readNumber(body.cfg_scale, 'CFG Scale', { min: 0, max: cfgScaleMax });
-		body.cfg_scale = cfg;
-		if (known ? !known.cfgScale : cfg === CFG_SCALE_DEFAULT) {
-			if (known && cfg !== CFG_SCALE_DEFAULT) {
-				throw new KlingInputError(
-					`${model} does not support CFG Scale, but it is set to ${cfg}`,
-					`Remove CFG Scale (V2 models ignore it), or choose a model that supports it: ${modelsWith((m) => m.cfgScale)}.`,
-				);
-			}
-			delete body.cfg_scale;
-		}
-	}
-
-	if (body.sound !== undefined) {
-		const on = body.sound === 'on' || body.sound === true;
-		if (known && known.soundModes.length === 0 && on) {
-			throw new KlingInputError(
-				`${model} cannot generate sound, but Sound is on`,
-				`Turn Sound off, or choose a model with sound: ${modelsWith((m) => m.soundModes.length > 0)}.`,
-			);
-		}
-		const sendSound = known ? known.soundModes.includes(mode as KlingMode) : on;
-		if (sendSound) body.sound = on ? 'on' : 'off';
-		else delete body.sound;
-	}
+	// The official API takes 0–1; some proxies 0–100 (their credential says which).
+	checkCfgScale(body, model, known, cfgScaleMax, modelsWith((m) => m.cfgScale));
+	checkSound(body, model, known, mode, modelsWith((m) => m.soundModes.length > 0));
 
 	const camera = body.camera_control as IDataObject | undefined;
 	if (camera !== undefined) {

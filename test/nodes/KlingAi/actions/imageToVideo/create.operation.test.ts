@@ -15,7 +15,7 @@ import type { IBinaryData, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { runKlingNode } from '../../../../helpers/engine';
 import { i2vParams, memoryBinary, pngBase64, testJpeg, testPng } from '../../../../helpers/image-kit';
-import { createBodies, jwtCredentials } from '../../../../helpers/kling-test-kit';
+import { apiKeyCredentials, createBodies, jwtCredentials } from '../../../../helpers/kling-test-kit';
 import { type KlingStandIn, startKlingStandIn, videoContent } from '../../../../../stand-in';
 
 const storage = mkdtempSync(path.join(tmpdir(), 'kling-i2v-binary-'));
@@ -178,6 +178,31 @@ describe('models by expression and custom models', () => {
 			expect(createBodies(custom)[0]).toMatchObject({ model_name: 'kling-v3', image_tail: 'https://example.com/end.jpg' });
 		} finally {
 			await custom.close();
+		}
+	});
+});
+
+describe('CFG Scale range, declared by the credential (as on text to video)', () => {
+	it('the official API takes 0–1: 5 is refused for the item, nothing sent', async () => {
+		const { error } = await run({ model: 'kling-v1-6', imageCfgScale: 5 });
+		const e = error as { message: string; description: string };
+		expect(e.message).toMatch(/CFG Scale is 5; it must be a number from 0 to 1/);
+		expect(e.description).toMatch(/Set CFG Scale to a number from 0 to 1/);
+		expect(standIn.requests).toHaveLength(0);
+	});
+
+	it('a proxy credential declaring 0–100 sends 50, and the proxy takes it', async () => {
+		const proxy = await startKlingStandIn({ callbacks: false, apiKeys: ['sk-test-proxy-key-123'], dialect: 'proxy' });
+		try {
+			const { error } = await runKlingNode({
+				parameters: i2vParams({ model: 'kling-v1-6', imageCfgScale: 50 }),
+				credentials: apiKeyCredentials(proxy, { cfgScaleRange: '0-100' }),
+			});
+			expect(error).toBeUndefined();
+			expect(createBodies(proxy)[0].cfg_scale).toBe(50);
+			expect(proxy.requests.map((r) => [r.kind, r.status, r.path])).toEqual([['create', 200, '/v1/videos/image2video']]);
+		} finally {
+			await proxy.close();
 		}
 	});
 });
