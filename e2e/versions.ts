@@ -3,12 +3,13 @@
  * installed. Each version has a manifest folder `e2e/n8n/<version>/` (package.json with the reasons for
  * its pins, and a committed package-lock.json).
  */
-export type Suite = 'examples' | 'callback' | 'trigger' | 'editor';
+export type Suite = 'examples' | 'callback' | 'trigger' | 'retry' | 'editor';
 
 export const SUITES: Readonly<Record<Suite, string>> = {
 	examples: 'e2e/workflows.e2e.ts',
 	callback: 'e2e/callback.e2e.ts',
 	trigger: 'e2e/trigger.e2e.ts',
+	retry: 'e2e/retry.e2e.ts',
 	editor: 'e2e/editor.e2e.ts',
 };
 
@@ -40,7 +41,7 @@ export const VERSIONS: readonly N8nVersion[] = [
 		node: 20,
 		install: [],
 		rebuild: [],
-		suites: ['examples', 'callback', 'trigger', 'editor'],
+		suites: ['examples', 'callback', 'trigger', 'retry', 'editor'],
 		binaryData: 'filesystem',
 	},
 	{
@@ -49,7 +50,7 @@ export const VERSIONS: readonly N8nVersion[] = [
 		node: 24,
 		install: ['--ignore-scripts'],
 		rebuild: NODE24_REBUILD,
-		suites: ['examples', 'callback', 'trigger', 'editor'],
+		suites: ['examples', 'callback', 'trigger', 'retry', 'editor'],
 		binaryData: 'filesystem',
 		screenshots: true,
 	},
@@ -59,7 +60,7 @@ export const VERSIONS: readonly N8nVersion[] = [
 		node: 24,
 		install: ['--ignore-scripts'],
 		rebuild: NODE24_REBUILD,
-		suites: ['examples', 'callback', 'trigger'],
+		suites: ['examples', 'callback', 'trigger', 'retry'],
 		binaryData: 'inline',
 	},
 ];

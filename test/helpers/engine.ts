@@ -33,6 +33,7 @@ import {
 	type INodeType,
 	type INodeTypes,
 	type IRun,
+	type IRunExecutionData,
 	type IVersionedNodeType,
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
@@ -136,6 +137,18 @@ export interface RunOptions {
 	runs?: number;
 	/** The node's ID in the workflow (default 'kling-node-id'). */
 	nodeId?: string;
+	/**
+	 * Runs as n8n's Retry of that failed execution (the button, POST /rest/executions/:id/retry): a new
+	 * execution (its own ID) on the failed one's saved data, a JSON copy as n8n stores it, with the error
+	 * removed and the failed run of the last node popped, as n8n's ExecutionService.retry does.
+	 */
+	retryOf?: RunResult;
+	/**
+	 * With retryOf: n8n's "Retry with currently saved workflow" (loadWorkflow: true), the nodes on the
+	 * execution stack are this run's (its parameters); otherwise "Retry with original workflow", the
+	 * failed execution's own.
+	 */
+	retryWithSavedWorkflow?: boolean;
 }
 
 export interface RunResult {
@@ -160,6 +173,19 @@ export interface RunHandle {
 }
 
 let executionCounter = 0;
+
+/** The data n8n's Retry of a failed execution runs on (see RunOptions.retryOf). */
+function retryData(failed: RunResult, savedWorkflow?: Workflow): IRunExecutionData {
+	const data = JSON.parse(JSON.stringify(failed.run.data)) as IRunExecutionData;
+	if (savedWorkflow) {
+		for (const entry of data.executionData?.nodeExecutionStack ?? []) entry.node = savedWorkflow.getNode(entry.node.name)!;
+	}
+	data.resultData.error = undefined;
+	const last = data.resultData.lastNodeExecuted;
+	const runs = last ? data.resultData.runData[last] : undefined;
+	if (runs && runs.length > 0 && runs[runs.length - 1].error !== undefined) runs.pop();
+	return data;
+}
 
 /** Starts the node with its input items; the promise settles when n8n's engine reports the run. */
 export function startKlingNode(options: RunOptions): RunHandle {
@@ -224,7 +250,7 @@ export function startKlingNode(options: RunOptions): RunHandle {
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const runExecutionData = createRunExecutionData({
+	const runExecutionData = options.retryOf ? retryData(options.retryOf, options.retryWithSavedWorkflow ? workflow : undefined) : createRunExecutionData({
 		executionData: {
 			nodeExecutionStack: Array.from({ length: options.runs ?? 1 }, () => ({
 				node: workflow.getNode(NODE_NAME)!,

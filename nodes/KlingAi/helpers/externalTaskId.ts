@@ -5,8 +5,9 @@ import { randomString } from 'n8n-workflow';
 /**
  * Every Create carries an external task ID, so that after an ambiguous failure the node can look
  * the task up instead of paying for it twice. The ID the node makes is stable for the same item of
- * the same node in the same execution and run: when n8n runs the node again (Retry On Fail, or a
- * worker that crashed), the Create finds the task that exists and carries on with it. It is unique
+ * the same node in the same execution and run: when n8n runs the node again (Retry On Fail, a
+ * re-run of the same execution, or n8n's Retry of a failed execution: see originExecution), the
+ * Create finds the task that exists and carries on with it. It is unique
  * across n8n instances sharing a Kling account (it holds a hash of the instance ID, as execution IDs
  * are small integers per instance), across loops (the run index) and across different requests
  * from the same place (a hash of the body, e.g. an AI agent calling the node twice).
@@ -30,6 +31,31 @@ export interface ItemPlace {
 	item: number;
 }
 
+/** Where the node keeps, in its execution context, the execution its external task IDs are named after. */
+const ORIGIN_KEY = 'klingExternalIdExecution';
+
+/**
+ * The execution the item's external task ID names: this one, or the one it retries. The node writes
+ * its execution ID into its node context (n8n's `contextData`, saved with the execution's data) the
+ * first time it runs. n8n's Retry of a failed execution (the button, or POST /executions/:id/retry)
+ * runs a new execution on the saved data, context included: the node then finds the first execution's
+ * ID there, names its items as that one did, and finds the tasks it created instead of paying again.
+ * A new run of the workflow (a trigger, a manual or partial run) starts with an empty context.
+ */
+function originExecution(ctx: IExecuteFunctions): string {
+	const current = clean(String(ctx.getExecutionId?.() ?? ''));
+	let context: IDataObject | undefined;
+	try {
+		context = ctx.getContext('node') as IDataObject;
+	} catch {
+		// no execution context (not seen in n8n): the ID names this execution
+	}
+	const stored = context?.[ORIGIN_KEY];
+	if (typeof stored === 'string' && /^[A-Za-z0-9]{1,64}$/.test(stored)) return stored;
+	if (context && current) context[ORIGIN_KEY] = current;
+	return current;
+}
+
 export function itemPlace(ctx: IExecuteFunctions, itemIndex: number): ItemPlace {
 	let run = 0;
 	try {
@@ -41,7 +67,7 @@ export function itemPlace(ctx: IExecuteFunctions, itemIndex: number): ItemPlace 
 	return {
 		instance: short(String(ctx.getInstanceId?.() ?? '')),
 		// Without an execution ID (not seen in n8n) the ID cannot be stable: it is then unique per run.
-		execution: clean(String(ctx.getExecutionId?.() ?? '')) || `x${randomString(10)}`,
+		execution: originExecution(ctx) || `x${randomString(10)}`,
 		node: clean(ctx.getNode().id).slice(0, 8),
 		run,
 		item: itemIndex,

@@ -1,7 +1,7 @@
 /**
  * Nothing paid for is created twice, also when n8n itself runs the node again: Retry On Fail (after
- * a thrown error, and after an item 0 with Continue On Fail), and a re-run of the same execution
- * (a worker that crashed). A task found under the user's own external task ID must be one this item
+ * a thrown error, and after an item 0 with Continue On Fail), a re-run of the same execution, and
+ * n8n's Retry of a failed execution (a new execution on the failed one's saved data). A task found under the user's own external task ID must be one this item
  * created. Through n8n's engine (its own retry loop) against the stand-in.
  */
 import { runKlingNode } from '../../../../helpers/engine';
@@ -206,5 +206,54 @@ describe('an ambiguous Create whose look-ups keep failing', () => {
 		const id = [...standIn.tasks.values()][0].external_task_id;
 		expect(e.description).toContain(`The Create may have reached Kling: before running this item again, check with Get (Get By: External Task ID, "${id}")`);
 		expect(standIn.tasks.size).toBe(1);
+	}, 30_000);
+});
+
+describe("n8n's Retry of a failed execution (a new execution ID on the saved data)", () => {
+	let slow: KlingStandIn;
+	beforeAll(async () => {
+		// Renders of 2.5 s against a Max Wait of 1 s: the first execution fails with its tasks created and paid for.
+		slow = await startKlingStandIn({ callbacks: false, taskDurationMs: 2500 });
+	});
+	afterAll(async () => await slow.close());
+	beforeEach(() => slow.reset());
+
+	it('the retry carries on with the tasks the failed execution created: 3 tasks, not 6', async () => {
+		const failed = await runKlingNode({ parameters: params({ maxWait: 1 }), credentials: jwtCredentials(slow), items: items(3), executionId: '101' });
+		expect((failed.error as RunError).message).toMatch(/Max Wait|did not finish|within 1 s/i);
+		const paid = [...slow.tasks.values()];
+		expect(paid).toHaveLength(3);
+		expect(paid.every((task) => /^n8n-[0-9a-f]{8}-101-/.test(String(task.external_task_id)))).toBe(true);
+
+		// The user raises Max Wait and retries with the saved workflow.
+		const retry = await runKlingNode({ parameters: params({ maxWait: 30 }), credentials: jwtCredentials(slow), executionId: '102', retryOf: failed, retryWithSavedWorkflow: true });
+
+		expect(retry.error).toBeUndefined();
+		expect(retry.items.map((item) => item.json.task_status)).toEqual(['succeed', 'succeed', 'succeed']);
+		expect(retry.items.map((item) => item.json.task_id)).toEqual(paid.map((task) => task.task_id));
+		expect(slow.tasks.size).toBe(3);
+		// The retry's Creates were refused as duplicates of the first execution's IDs, and the tasks looked up.
+		expect(slow.requests.filter((r) => r.kind === 'create').map((r) => r.code)).toEqual([0, 0, 0, 1201, 1201, 1201]);
+	}, 30_000);
+
+	it('retried with the original workflow once the renders are done: the same tasks, downloaded by the retry', async () => {
+		const failed = await runKlingNode({ parameters: params({ maxWait: 1 }), credentials: jwtCredentials(slow), items: items(2), executionId: '301' });
+		expect(failed.error).toBeDefined();
+		await new Promise((resolve) => setTimeout(resolve, 2600));
+
+		const retry = await runKlingNode({ parameters: params({ maxWait: 1 }), credentials: jwtCredentials(slow), executionId: '302', retryOf: failed });
+
+		expect(retry.error).toBeUndefined();
+		expect(retry.items.map((item) => item.json.task_status)).toEqual(['succeed', 'succeed']);
+		expect(slow.tasks.size).toBe(2);
+	}, 30_000);
+
+	it('a new execution with the same input (not a retry) makes new tasks', async () => {
+		await runKlingNode({ parameters: params({ maxWait: 1 }), credentials: jwtCredentials(slow), items: items(2), executionId: '201' });
+		const again = await runKlingNode({ parameters: params({ waitForCompletion: false }), credentials: jwtCredentials(slow), items: items(2), executionId: '202' });
+
+		expect(again.error).toBeUndefined();
+		expect(slow.tasks.size).toBe(4);
+		expect(new Set(again.items.map((item) => item.json.task_id)).size).toBe(2);
 	}, 30_000);
 });
