@@ -3,7 +3,7 @@
  * installed. Each version has a manifest folder `e2e/n8n/<version>/` (package.json with the reasons for
  * its pins, and a committed package-lock.json).
  */
-export type Suite = 'examples' | 'callback' | 'trigger' | 'retry' | 'editor';
+export type Suite = 'examples' | 'callback' | 'trigger' | 'retry' | 'editor' | 'queue';
 
 export const SUITES: Readonly<Record<Suite, string>> = {
 	examples: 'e2e/workflows.e2e.ts',
@@ -11,6 +11,8 @@ export const SUITES: Readonly<Record<Suite, string>> = {
 	trigger: 'e2e/trigger.e2e.ts',
 	retry: 'e2e/retry.e2e.ts',
 	editor: 'e2e/editor.e2e.ts',
+	// n8n in queue mode: PostgreSQL and Redis (Debian's packages), main, two workers, a webhook processor.
+	queue: 'e2e/queue-mode.e2e.ts',
 };
 
 export interface N8nVersion {
@@ -41,7 +43,7 @@ export const VERSIONS: readonly N8nVersion[] = [
 		node: 20,
 		install: [],
 		rebuild: [],
-		suites: ['examples', 'callback', 'trigger', 'retry', 'editor'],
+		suites: ['examples', 'callback', 'trigger', 'retry', 'editor', 'queue'],
 		binaryData: 'filesystem',
 	},
 	{
@@ -50,7 +52,7 @@ export const VERSIONS: readonly N8nVersion[] = [
 		node: 24,
 		install: ['--ignore-scripts'],
 		rebuild: NODE24_REBUILD,
-		suites: ['examples', 'callback', 'trigger', 'retry', 'editor'],
+		suites: ['examples', 'callback', 'trigger', 'retry', 'editor', 'queue'],
 		binaryData: 'filesystem',
 		screenshots: true,
 	},
