@@ -11,7 +11,8 @@ import { CUSTOM_MODEL } from '../../models/shared';
 export const PROMPT_MAX_LENGTH = 2500;
 export const CFG_SCALE_DEFAULT = 0.5;
 export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
-export { CAMERA_TYPES, type CameraType } from '../../models/shared';
+import { CAMERA_TYPES, type CameraType } from '../../models/shared';
+export { CAMERA_TYPES, type CameraType };
 
 /** Characters as Kling counts them: Unicode code points (an emoji is one, not two UTF-16 units). */
 export const characterCount = (text: string) => Array.from(text).length;
@@ -114,4 +115,27 @@ export function checkSound(body: IDataObject, model: string, known: { soundModes
 	if (send) body.sound = on ? 'on' : 'off';
 	else delete body.sound;
 	return send && on;
+}
+
+/**
+ * The camera movement asked for in body.camera_control: undefined for None (camera_control is then
+ * removed); a type Kling does not know is refused. The model's own rules are the resource's to check.
+ */
+export function requestedCameraType(body: IDataObject): CameraType | undefined {
+	const camera = body.camera_control as IDataObject | undefined;
+	const type = camera?.type;
+	if (camera === undefined || type === undefined || type === 'none' || type === '') {
+		delete body.camera_control;
+		return undefined;
+	}
+	if (!(CAMERA_TYPES as readonly unknown[]).includes(type)) {
+		throw new KlingInputError(`The camera movement type is ${shown(type)}`, `Use one of ${CAMERA_TYPES.join(', ')}.`);
+	}
+	return type as CameraType;
+}
+
+/** camera_control as sent: a preset by its type, or a simple movement with its checked config. */
+export function cameraControlBody(body: IDataObject, type: CameraType): IDataObject {
+	const config = (body.camera_control as IDataObject | undefined)?.config as IDataObject | undefined;
+	return type === 'simple' ? { type, config: checkCameraConfig(config) } : { type };
 }

@@ -11,7 +11,7 @@ import {
 	worksIn,
 } from '../../models/imageToVideo';
 import { listWhere } from '../../models/shared';
-import { CAMERA_TYPES, checkCameraConfig, checkCfgScale, checkLength, checkSound, modelOf, readText, visibleParameter } from '../common/body';
+import { cameraControlBody, checkCfgScale, checkLength, checkSound, modelOf, readText, requestedCameraType, visibleParameter } from '../common/body';
 
 /**
  * One image-to-video item: its fields read into Kling's request body (POST /v1/videos/image2video)
@@ -221,30 +221,21 @@ function checkBody(input: IDataObject, model: string, modelFields: string[], cfg
 	checkCfgScale(body, model, known, cfgScaleMax, modelsWith((m) => m.cfgScale));
 	const soundOn = checkSound(body, model, known, mode, `${modelsWith((m) => m.soundModes.length > 0)} (Pro mode)`);
 
-	const camera = body.camera_control as IDataObject | undefined;
-	if (camera !== undefined) {
-		const type = camera.type;
-		if (type === undefined || type === 'none' || type === '') {
-			delete body.camera_control;
-		} else {
-			if (!(CAMERA_TYPES as readonly string[]).includes(type as string)) {
-				throw new KlingInputError(`The camera movement type is "${type}"`, `Use one of ${CAMERA_TYPES.join(', ')}.`);
-			}
-			if (known && !worksIn(known.cameraControl, mode, duration)) {
-				throw new KlingInputError(
-					`Camera control does not work with ${model} in ${mode} mode at ${duration} s (${whereText(known, 'cameraControl')})`,
-					`Set Camera Control to None, or use ${modelsWith((m) => m.cameraControl !== null)} in the mode and duration they take.`,
-				);
-			}
-			if (known && !known.cameraControl!.types.includes(type as (typeof CAMERA_TYPES)[number])) {
-				throw new KlingInputError(
-					`${model} takes only the ${known.cameraControl!.types.join(', ')} camera movement, not "${type}"`,
-					`Set Camera Control to ${known.cameraControl!.types.join(' or ')}, or use kling-v1 for the preset movements.`,
-				);
-			}
-			body.camera_control =
-				type === 'simple' ? { type, config: checkCameraConfig(camera.config as IDataObject | undefined) } : { type };
+	const cameraType = requestedCameraType(body);
+	if (cameraType !== undefined) {
+		if (known && !worksIn(known.cameraControl, mode, duration)) {
+			throw new KlingInputError(
+				`Camera control does not work with ${model} in ${mode} mode at ${duration} s (${whereText(known, 'cameraControl')})`,
+				`Set Camera Control to None, or use ${modelsWith((m) => m.cameraControl !== null)} in the mode and duration they take.`,
+			);
 		}
+		if (known && !known.cameraControl!.types.includes(cameraType)) {
+			throw new KlingInputError(
+				`${model} takes only the ${known.cameraControl!.types.join(', ')} camera movement, not "${cameraType}"`,
+				`Set Camera Control to ${known.cameraControl!.types.join(' or ')}, or use kling-v1 for the preset movements.`,
+			);
+		}
+		body.camera_control = cameraControlBody(body, cameraType);
 	}
 
 	if (body.image_tail !== undefined && known) {

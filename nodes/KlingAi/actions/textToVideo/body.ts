@@ -6,14 +6,14 @@ import { KlingInputError, readNumber, shown } from '../../helpers/parameters';
 import { DEFAULT_MODEL, findModel, KLING_MODELS, type KlingMode } from '../../models/textToVideo';
 import { listWhere } from '../../models/shared';
 import {
-	CAMERA_TYPES,
+	cameraControlBody,
 	characterCount,
-	checkCameraConfig,
 	checkCfgScale,
 	checkLength,
 	checkSound,
 	modelOf as readModel,
 	readText,
+	requestedCameraType,
 	visibleParameter,
 } from '../common/body';
 
@@ -153,28 +153,17 @@ function checkBody(input: IDataObject, model: string, modelFields: string[], cfg
 	checkCfgScale(body, model, known, cfgScaleMax, modelsWith((m) => m.cfgScale));
 	checkSound(body, model, known, mode, modelsWith((m) => m.soundModes.length > 0));
 
-	const camera = body.camera_control as IDataObject | undefined;
-	if (camera !== undefined) {
-		const type = camera.type;
-		if (type === undefined || type === 'none' || type === '') {
-			delete body.camera_control;
-		} else {
-			if (!(CAMERA_TYPES as readonly string[]).includes(type as string)) {
-				throw new KlingInputError(`The camera movement type is "${type}"`, `Use one of ${CAMERA_TYPES.join(', ')}.`);
-			}
-			const support = known ? known.cameraControl : { modes: [mode], durations: [String(body.duration ?? '5')] };
-			const duration = String(body.duration ?? '5');
-			if (!support || !support.modes.includes(mode as KlingMode) || !support.durations.includes(duration)) {
-				throw new KlingInputError(
-					`Camera control does not work with ${model} in ${mode} mode at ${duration} s`,
-					`Set Camera Control to None, or use ${modelsWith((m) => m.cameraControl !== null)} in Standard mode with a 5 s duration.`,
-				);
-			}
-			body.camera_control =
-				type === 'simple'
-					? { type, config: checkCameraConfig(camera.config as IDataObject | undefined) }
-					: { type };
+	const cameraType = requestedCameraType(body);
+	if (cameraType !== undefined) {
+		const duration = String(body.duration ?? '5');
+		const support = known ? known.cameraControl : { modes: [mode], durations: [duration] };
+		if (!support || !support.modes.includes(mode as KlingMode) || !support.durations.includes(duration)) {
+			throw new KlingInputError(
+				`Camera control does not work with ${model} in ${mode} mode at ${duration} s`,
+				`Set Camera Control to None, or use ${modelsWith((m) => m.cameraControl !== null)} in Standard mode with a 5 s duration.`,
+			);
 		}
+		body.camera_control = cameraControlBody(body, cameraType);
 	}
 
 	if (body.multi_shot !== undefined) checkMultiShot(body, model, known !== undefined && !known.multiShot);
